@@ -1,0 +1,42 @@
+// Reads settings from the environment, validates them all at once, and refuses unsafe production defaults.
+import { type Config, configSchema, type RawEnv } from "./schema.js";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: RawEnv = process.env): Config {
+  const known: RawEnv = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    // An empty variable means "not set", as in a .env file with `KEY=`.
+    if (value !== undefined && value.trim() !== "") known[key] = value.trim();
+  }
+  const parsed = configSchema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`),
+    );
+  }
+  const config = parsed.data;
+  const problems = productionProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function productionProblems(config: Config): string[] {
+  if (config.NODE_ENV !== "production") return [];
+  const problems: string[] = [];
+  if (!config.ORY_WEBHOOK_SECRET) problems.push("ORY_WEBHOOK_SECRET: required in production");
+  if (!config.GATEWAY_PUBLIC_URL?.startsWith("https://"))
+    problems.push("GATEWAY_PUBLIC_URL: must be an https:// URL in production");
+  if (config.LOGIN_FAIL_OPEN) problems.push("LOGIN_FAIL_OPEN: must not be true in production");
+  return problems;
+}
+
+export function publicBaseUrl(config: Config): string {
+  return (config.GATEWAY_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, "");
+}

@@ -1,0 +1,147 @@
+// The one schema for every setting: env var name, type, default and description (the README reference is generated from it).
+import { z } from "zod";
+
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const list = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    );
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const url = () => z.url({ protocol: /^https?$/ });
+
+export const NORMALIZED_STATUSES = [
+  "unverified",
+  "created",
+  "pending",
+  "completed",
+  "approved",
+  "review",
+  "declined",
+  "expired",
+  "failed",
+] as const;
+
+export const configSchema = z.object({
+  NODE_ENV: z
+    .enum(["development", "production", "test"])
+    .default("development")
+    .describe("`production` refuses unsafe defaults (missing ORY_WEBHOOK_SECRET, plain-http public URL)."),
+  PORT: int(3000).describe("TCP port the gateway listens on."),
+  HOST: z.string().default("0.0.0.0").describe("Interface the gateway binds to."),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level. Nothing is logged per request at `info` on the hot paths."),
+  GATEWAY_PUBLIC_URL: url()
+    .optional()
+    .describe(
+      "Externally reachable base URL of the gateway, used for `metadata_public.idv.start_url` and provider callback URLs. Default `http://localhost:$PORT`.",
+    ),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional()
+    .describe("PostgreSQL connection URL (`postgres://user:pass@host:5432/db`). Unset: embedded SQLite."),
+  DATABASE_POOL_SIZE: int(10, 1).describe("PostgreSQL connection pool size."),
+  SQLITE_PATH: z
+    .string()
+    .default("./data/idv-gateway.db")
+    .describe("SQLite database file, used when DATABASE_URL is unset. Its folder is created if missing."),
+  SQLITE_SYNCHRONOUS: z
+    .enum(["NORMAL", "FULL"])
+    .default("NORMAL")
+    .describe("SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss."),
+  ORY_WEBHOOK_SECRET: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .optional()
+    .describe(
+      "Shared secret Kratos sends in the `X-Webhook-Secret` header to /{provider}/initiate and /{provider}/validate. Unset: those routes answer 503 (required in production).",
+    ),
+  KRATOS_ADMIN_URL: url().default("http://127.0.0.1:4434").describe("Kratos admin API base URL."),
+  KRATOS_PUBLIC_URL: url()
+    .default("http://127.0.0.1:4433")
+    .describe("Kratos public API base URL (used for `/sessions/whoami` by /{provider}/start)."),
+  ORY_API_KEY: z
+    .string()
+    .optional()
+    .describe(
+      "Ory API key sent as `Authorization: Bearer` to the Kratos admin API. Unset: no header (self-hosted admin port).",
+    ),
+  CORS_ORIGINS: list("").describe(
+    "Comma-separated origins allowed to call /{provider}/start with credentials (the JSON form). Empty: no CORS.",
+  ),
+  LOGIN_BLOCK_STATUSES: list("declined")
+    .pipe(z.array(z.enum(NORMALIZED_STATUSES)))
+    .describe(
+      "Comma-separated normalized statuses that block login (`unverified` = no verification at all). E.g. `declined,failed`; for require-approved list every status but `approved`.",
+    ),
+  LOGIN_FAIL_OPEN: bool(false).describe(
+    "When the store cannot be read during /validate: `false` blocks the login (fail closed), `true` allows it.",
+  ),
+  LOGIN_BLOCK_MESSAGE: z
+    .string()
+    .default("Your identity verification was not successful. Please contact support.")
+    .describe("Text Kratos shows when login is blocked."),
+  LOGIN_BLOCK_MESSAGE_ID: int(9000001, 1)
+    .refine((v) => v < 1000000 || v > 5000003, "must lie outside Kratos' message catalogue (1000000-5000003)")
+    .describe("Message id for the block message; outside Kratos' own catalogue so UIs show our text."),
+  REVOKE_SESSIONS_ON_DECLINE: bool(true).describe(
+    "When a verification is declined, revoke all of the identity's Kratos sessions.",
+  ),
+  CALLBACK_BODY_LIMIT_BYTES: int(1024 * 1024, 1).describe("Body limit for provider callbacks (→ 413)."),
+  WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1).describe("Body limit for Ory webhooks (→ 413)."),
+  OUTBOUND_TIMEOUT_MS: int(10000, 1).describe("Timeout of each call to a provider or Kratos."),
+  WORKER_ENABLED: bool(true).describe("Run the inbox/outbox worker and reconciler in this process."),
+  WORKER_POLL_MS: int(200, 1).describe("How often the worker looks for due work when idle."),
+  WORKER_BATCH_SIZE: int(16, 1).describe("Rows claimed per poll and queue."),
+  RETRY_BASE_MS: int(1000, 1).describe("First retry delay; doubles per attempt, with jitter."),
+  RETRY_MAX_MS: int(300000, 1).describe("Retry delay cap."),
+  RETRY_MAX_ATTEMPTS: int(20, 1).describe("Attempts before a job becomes a dead letter."),
+  CLAIM_LEASE_MS: int(30000, 1).describe("How long a claim is held; work claimed by a dead process is reclaimed after it."),
+  RECONCILE_AFTER_SECONDS: int(3600, 1).describe(
+    "A verification left in a non-final state this long is re-read from its provider.",
+  ),
+  RECONCILE_INTERVAL_SECONDS: int(300, 1).describe("How often the reconciler runs (and minimum time between two re-reads of one verification)."),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 1).describe("Grace period to finish claimed work on SIGTERM before releasing it."),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .describe("If set, `GET /metrics` requires `Authorization: Bearer <token>`."),
+  PERSONA_API_KEY: z.string().optional().describe("Persona API key (`persona_sandbox_…` / `persona_production_…`)."),
+  PERSONA_TEMPLATE_ID: z.string().optional().describe("Persona inquiry template id (`itmpl_…`)."),
+  PERSONA_WEBHOOK_SECRET: list("").describe(
+    "Persona webhook secret(s) (`wbhsec_…`); comma-separated to accept several while you rotate.",
+  ),
+  PERSONA_INQUIRY_TYPE: z
+    .enum(["hosted", "embedded", "hosted-embedded"])
+    .default("hosted-embedded")
+    .describe(
+      "What /persona/start offers: `hosted` a one-time link, `embedded` inquiry id + session token for the embedded SDK, `hosted-embedded` both.",
+    ),
+  PERSONA_API_BASE: url().default("https://api.withpersona.com/api/v1").describe("Persona API base URL."),
+  PERSONA_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .default("2023-01-05")
+    .describe("`Persona-Version` header sent with every API call."),
+  PERSONA_SIGNATURE_TOLERANCE_SECONDS: int(172800, 1).describe(
+    "Accepted age of a Persona-Signature timestamp (default 48 h: Persona retries for ~33 h).",
+  ),
+});
+
+export type RawEnv = Record<string, string | undefined>;
+export type Config = z.output<typeof configSchema>;
+export type NormalizedStatusSetting = (typeof NORMALIZED_STATUSES)[number];

@@ -1,0 +1,85 @@
+// Provider callbacks: authenticate raw bytes, store once, later re-read the provider and record; plus the reconciler.
+import { AppError } from "../lib/errors.js";
+import { verifySignature } from "../lib/webhook-signature.js";
+import type { IdvProvider, ProviderName } from "../providers/provider.js";
+import type { InboxRow } from "../store/index.js";
+import type { DomainDeps } from "./deps.js";
+import type { ResultRecorder } from "./results.js";
+import { OPEN_STATUSES } from "./status.js";
+
+export type IngestOutcome = { outcome: "stored" | "duplicate" } | { outcome: "ignored"; eventName: string };
+
+export const RECONCILE_EVENT = "gateway.reconcile";
+
+export function createEventProcessing(deps: DomainDeps, results: ResultRecorder) {
+  const { store, runtime } = deps;
+
+  function providerOf(name: string): IdvProvider | undefined {
+    return deps.providers.get(name as ProviderName);
+  }
+
+  return {
+    /** Verify, parse, persist. Resolves only once the event is committed (or known to be a duplicate). */
+    async ingest(name: ProviderName, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<IngestOutcome> {
+      const provider = providerOf(name);
+      if (!provider) throw new AppError("not_configured", `Provider ${name} is not configured`);
+      const now = runtime.clock.now();
+      const verdict = verifySignature(provider.signature, provider.webhookSecrets, headers[provider.signature.header], rawBody, now);
+      if (!verdict.ok) {
+        if (verdict.reason === "no_secret") throw new AppError("not_configured", `${name} webhook secret is not configured`);
+        throw new AppError("unauthorized", `Invalid ${provider.signature.header} signature (${verdict.reason})`);
+      }
+      const parsed = provider.parseCallback(rawBody);
+      if (parsed.kind === "ignored") return { outcome: "ignored", eventName: parsed.eventName };
+      const stored = await store.addInboxEvent(
+        {
+          provider: name,
+          dedupeKey: parsed.dedupeKey,
+          eventName: parsed.eventName,
+          sessionId: parsed.sessionId,
+          payload: rawBody.toString("utf8"),
+        },
+        now,
+      );
+      return { outcome: stored ? "stored" : "duplicate" };
+    },
+
+    /** Worker step for one inbox row: the callback is a hint, the provider API is the authority. */
+    async process(row: InboxRow): Promise<"recorded" | "stale" | "unmatched"> {
+      const provider = providerOf(row.provider);
+      if (!provider) throw new AppError("not_configured", `Provider ${row.provider} is not configured`);
+      const result = await provider.fetchResult(row.session_id);
+      const verification = await results.locate(provider.name, result);
+      if (!verification) return "unmatched";
+      const { applied } = await results.record(verification.id, result);
+      return applied ? "recorded" : "stale";
+    },
+
+    /** Queues a provider re-read of every verification stuck in a non-final state for longer than `ageMs`. */
+    async reconcile(ageMs: number, limit = 100): Promise<number> {
+      const now = runtime.clock.now();
+      const stale = await store.verifications.listStale(OPEN_STATUSES, now - ageMs, limit);
+      let queued = 0;
+      for (const row of stale) {
+        if (!row.session_id || !providerOf(row.provider)) continue;
+        await store.transaction(async (repos) => {
+          await repos.addInboxEvent(
+            {
+              provider: row.provider,
+              dedupeKey: `reconcile:${row.id}:${now}`,
+              eventName: RECONCILE_EVENT,
+              sessionId: row.session_id as string,
+              payload: "{}",
+            },
+            now,
+          );
+          await repos.verifications.update(row.id, { reconciled_at: now }, row.updated_at);
+        });
+        queued++;
+      }
+      return queued;
+    },
+  };
+}
+
+export type EventProcessing = ReturnType<typeof createEventProcessing>;

@@ -1,0 +1,153 @@
+// Persona provider: inquiries created with the Kratos identity as reference id, results re-read from the API.
+import { AppError } from "../../lib/errors.js";
+import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
+import type { SignatureScheme } from "../../lib/webhook-signature.js";
+import type { IdvProvider, ProviderResult, StartOffer } from "../provider.js";
+import { HOSTED_FLOW_URL, PERSONA, parseSignatureHeader, SIGNATURE_HEADER, STATUS_MAP, STATUS_TIMESTAMP, UNKNOWN_STATUS } from "./constants.js";
+import { type InquiryDocument, inquiryDocument, type PersonaSettings, webhookEvent } from "./schemas.js";
+
+export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: FetchLike) {
+  const http = createHttpClient({ service: "Persona API", timeoutMs: settings.timeoutMs, fetch: fetchImpl });
+  const base = settings.apiBase.replace(/\/+$/, "");
+  const headers = (idempotencyKey?: string): Record<string, string> => ({
+    authorization: `Bearer ${settings.apiKey}`,
+    "persona-version": settings.apiVersion,
+    "key-inflection": "kebab",
+    ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+  });
+
+  async function call(path: string, method: "GET" | "POST", json?: unknown, idempotencyKey?: string) {
+    const response = await http(`${base}${path}`, { method, headers: headers(idempotencyKey), json });
+    const parsed = inquiryDocument.safeParse(response.body);
+    if (!parsed.success) {
+      throw new AppError("upstream_unavailable", `Persona API answered an unexpected shape: ${parsed.error.issues[0]?.message}`);
+    }
+    return parsed.data;
+  }
+
+  const signature: SignatureScheme = {
+    header: SIGNATURE_HEADER,
+    parse: parseSignatureHeader,
+    signedContent: (rawBody, candidate) => Buffer.concat([Buffer.from(`${candidate.timestamp}.`), rawBody]),
+    toleranceSeconds: settings.toleranceSeconds,
+  };
+
+  const inquiryPath = (id: string) => `/inquiries/${encodeURIComponent(id)}`;
+
+  return {
+    name: PERSONA,
+    signature,
+    webhookSecrets: settings.webhookSecrets,
+    metadata: { bag: "metadata_admin", key: "persona" },
+
+    async createSession(subject, idempotencyKey) {
+      const fields: Record<string, string> = {};
+      if (subject.firstName) fields["name-first"] = subject.firstName;
+      if (subject.lastName) fields["name-last"] = subject.lastName;
+      if (subject.email) fields["email-address"] = subject.email;
+      const document = await call(
+        "/inquiries",
+        "POST",
+        {
+          data: {
+            attributes: {
+              "inquiry-template-id": settings.templateId,
+              "reference-id": subject.identityId,
+              ...(Object.keys(fields).length > 0 ? { fields } : {}),
+            },
+          },
+        },
+        idempotencyKey,
+      );
+      return toResult(document);
+    },
+
+    async fetchResult(sessionId) {
+      return toResult(await call(inquiryPath(sessionId), "GET"));
+    },
+
+    async startOffer(current) {
+      let result = current;
+      let sessionToken: string | null = null;
+      const wantsLink = settings.inquiryType !== "embedded";
+      const wantsToken = settings.inquiryType !== "hosted";
+      // An expired inquiry must be resumed before anything else; a pending one needs a session token to load.
+      if (current.rawStatus === "expired" || (wantsToken && current.rawStatus === "pending")) {
+        const resumed = await call(`${inquiryPath(current.sessionId)}/resume`, "POST", {});
+        result = toResult(resumed);
+        sessionToken = resumed.meta?.["session-token"] ?? null;
+      }
+      let url: string | null = null;
+      if (wantsLink) {
+        const linked = await call(`${inquiryPath(current.sessionId)}/generate-one-time-link`, "POST", {});
+        url = linked.meta?.["one-time-link"] ?? null;
+      }
+      const offer: StartOffer = { url, sdkToken: wantsToken ? sessionToken : null };
+      return { offer, result };
+    },
+
+    parseCallback(rawBody) {
+      let json: unknown;
+      try {
+        json = JSON.parse(rawBody.toString("utf8"));
+      } catch {
+        throw new AppError("invalid_request", "Body is not valid JSON");
+      }
+      const parsed = webhookEvent.safeParse(json);
+      if (!parsed.success) {
+        throw new AppError(
+          "invalid_request",
+          "Body is not a Persona webhook event",
+          parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+        );
+      }
+      const { id, attributes } = parsed.data.data;
+      const subject = attributes.payload.data;
+      if (!attributes.name.startsWith("inquiry.") || subject.type !== "inquiry") {
+        return { kind: "ignored", eventName: attributes.name, reason: "not an inquiry event" };
+      }
+      return { kind: "event", dedupeKey: id, eventName: attributes.name, sessionId: subject.id };
+    },
+
+    describe(record) {
+      return {
+        status: record.rawStatus,
+        inquiry_id: record.sessionId,
+        verification_url: record.verificationUrl,
+        initiated_at: new Date(record.createdAt).toISOString(),
+        updated_at: new Date(record.updatedAt).toISOString(),
+        decided_at: record.decidedAt === null ? null : new Date(record.decidedAt).toISOString(),
+        error: record.lastError,
+      };
+    },
+  } satisfies IdvProvider;
+}
+
+function millis(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function toResult(document: InquiryDocument): ProviderResult {
+  const { id, attributes } = document.data;
+  const raw = attributes.status;
+  const status = STATUS_MAP[raw] ?? UNKNOWN_STATUS;
+  const statusKey = STATUS_TIMESTAMP[raw.replace("-", "_")];
+  const statusTime = statusKey ? millis(attributes[statusKey] as string | null | undefined) : null;
+  const times = [
+    millis(attributes["updated-at"]),
+    statusTime,
+    millis(attributes["created-at"]),
+  ].filter((t): t is number => t !== null);
+  const decided = status === "approved" || status === "declined" || status === "review" || status === "failed";
+  return {
+    sessionId: id,
+    rawStatus: raw,
+    status,
+    version: times.length > 0 ? Math.max(...times) : 0,
+    decidedAt: decided ? (statusTime ?? millis(attributes["updated-at"])) : null,
+    identityId: attributes["reference-id"] ?? null,
+    verificationUrl: `${HOSTED_FLOW_URL}?inquiry-id=${encodeURIComponent(id)}`,
+  };
+}

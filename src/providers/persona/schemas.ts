@@ -1,0 +1,67 @@
+// zod schemas for Persona: the settings it needs, API responses we read, and webhook events.
+import { z } from "zod";
+
+export interface PersonaSettings {
+  apiKey: string;
+  templateId: string;
+  webhookSecrets: readonly string[];
+  inquiryType: "hosted" | "embedded" | "hosted-embedded";
+  apiBase: string;
+  apiVersion: string;
+  toleranceSeconds: number;
+  timeoutMs: number;
+}
+
+const timestamp = z.string().nullish();
+
+/** An inquiry resource as GET /inquiries/{id} answers it (kebab-case inflection, which we request). */
+export const inquiryResource = z.object({
+  type: z.literal("inquiry"),
+  id: z.string().min(1),
+  attributes: z
+    .object({
+      status: z.string().min(1),
+      "reference-id": z.string().nullish(),
+      "created-at": timestamp,
+      "updated-at": timestamp,
+      "started-at": timestamp,
+      "completed-at": timestamp,
+      "failed-at": timestamp,
+      "expired-at": timestamp,
+      "decisioned-at": timestamp,
+      "marked-for-review-at": timestamp,
+      "redacted-at": timestamp,
+    })
+    .passthrough(),
+});
+export type InquiryResource = z.infer<typeof inquiryResource>;
+
+export const inquiryDocument = z.object({
+  data: inquiryResource,
+  meta: z
+    .object({
+      "session-token": z.string().nullish(),
+      "one-time-link": z.string().nullish(),
+      "one-time-link-short": z.string().nullish(),
+    })
+    .passthrough()
+    .nullish(),
+});
+export type InquiryDocument = z.infer<typeof inquiryDocument>;
+
+/** A webhook event: `data.attributes.name` and `data.attributes.payload.data` (any key inflection). */
+export const webhookEvent = z.object({
+  data: z.object({
+    type: z.literal("event"),
+    id: z.string().regex(/^evt_[A-Za-z0-9]+$/, "must be a Persona event id (evt_…)"),
+    attributes: z.object({
+      name: z.string().min(1).max(200),
+      payload: z.object({
+        data: z.object({
+          type: z.string().min(1),
+          id: z.string().min(1).max(200),
+        }),
+      }),
+    }),
+  }),
+});

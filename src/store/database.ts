@@ -1,0 +1,69 @@
+// Opens the database (embedded SQLite by default, PostgreSQL via DATABASE_URL) as one Kysely instance.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./tables.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  sqlitePath: string;
+  sqliteSynchronous: "NORMAL" | "FULL";
+  poolSize: number;
+  /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
+  pgSchema?: string;
+  onPoolError?: (error: Error) => void;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** The raw driver handle, for the few prepared statements on hot paths. */
+  raw: { kind: "sqlite"; sqlite: SQLite.Database } | { kind: "postgres"; pool: pg.Pool };
+  close(): Promise<void>;
+}
+
+// bigint columns hold millisecond timestamps and row ids, well inside Number's exact range.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export function openDatabase(options: DatabaseOptions): OpenDatabase {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  return openSqlite(options);
+}
+
+function openSqlite(options: DatabaseOptions): OpenDatabase {
+  if (options.sqlitePath !== ":memory:") mkdirSync(dirname(options.sqlitePath), { recursive: true });
+  const sqlite = new SQLite(options.sqlitePath);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous}`);
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    raw: { kind: "sqlite", sqlite },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5000,
+    ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+  });
+  // Idle clients die when PostgreSQL restarts; the pool replaces them on the next query.
+  pool.on("error", (error) => options.onPoolError?.(error));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: "postgres",
+    raw: { kind: "postgres", pool },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,119 @@
+// The store: repositories over one database, and transactions that bind them all to one connection.
+import { type Kysely, sql } from "kysely";
+import { type DatabaseOptions, type DialectName, type OpenDatabase, openDatabase } from "./database.js";
+import { createGateReader, createIdentityStatusRepository } from "./identity-status.js";
+import { migrateToLatest, pendingMigrations } from "./migrations.js";
+import { createQueue } from "./queue.js";
+import type { Database } from "./tables.js";
+import { createVerificationRepository } from "./verifications.js";
+
+export interface InboxEvent {
+  provider: string;
+  dedupeKey: string;
+  eventName: string;
+  sessionId: string;
+  payload: string;
+}
+
+export interface OutboxJob {
+  kind: string;
+  subject: string;
+  payload: unknown;
+}
+
+function createRepositories(db: Kysely<Database>, dialect: DialectName) {
+  return {
+    dialect,
+    verifications: createVerificationRepository(db),
+    identityStatus: createIdentityStatusRepository(db),
+    inbox: createQueue(db, dialect, "inbox"),
+    outbox: createQueue(db, dialect, "outbox"),
+    /** Stores a provider event once; false when its dedupe key was seen before. */
+    async addInboxEvent(event: InboxEvent, now: number): Promise<boolean> {
+      const result = await db
+        .insertInto("inbox")
+        .values({
+          provider: event.provider,
+          dedupe_key: event.dedupeKey,
+          event_name: event.eventName,
+          session_id: event.sessionId,
+          payload: event.payload,
+          state: "pending",
+          attempts: 0,
+          next_attempt_at: now,
+          locked_by: null,
+          locked_until: null,
+          last_error: null,
+          created_at: now,
+          done_at: null,
+        })
+        .onConflict((oc) => oc.columns(["provider", "dedupe_key"]).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    /** Queues an outbound job; a job of the same kind already pending for the subject absorbs it. */
+    async enqueue(job: OutboxJob, now: number, runAt = now): Promise<void> {
+      await db
+        .insertInto("outbox")
+        .values({
+          kind: job.kind,
+          subject: job.subject,
+          payload: JSON.stringify(job.payload ?? null),
+          state: "pending",
+          attempts: 0,
+          next_attempt_at: runAt,
+          locked_by: null,
+          locked_until: null,
+          last_error: null,
+          created_at: now,
+          done_at: null,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["kind", "subject"])
+            .where(sql.ref("state"), "=", "pending")
+            .doNothing(),
+        )
+        .execute();
+    },
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+export interface Store extends Repositories {
+  db: Kysely<Database>;
+  readGate: ReturnType<typeof createGateReader>;
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openStore(options: DatabaseOptions): Store {
+  const open: OpenDatabase = openDatabase(options);
+  const { db, dialect } = open;
+  let readGate: ReturnType<typeof createGateReader> | undefined;
+  return {
+    ...createRepositories(db, dialect),
+    db,
+    // Prepared lazily: the statement needs the migrated table.
+    readGate: (identityId) => {
+      readGate ??= createGateReader(open);
+      return readGate(identityId);
+    },
+    transaction: (work) => db.transaction().execute((tx) => work(createRepositories(tx, dialect))),
+    migrate: () => migrateToLatest(db, dialect),
+    pendingMigrations: () => pendingMigrations(db, dialect),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => open.close(),
+  };
+}
+
+export type { DialectName } from "./database.js";
+export type { IdentityStatusRow, GateRow } from "./identity-status.js";
+export type { InboxRow, OutboxRow, QueueStats } from "./queue.js";
+export type { VerificationRow } from "./verifications.js";
