@@ -2,7 +2,8 @@
 import type { NormalizedStatus } from "../domain/status.js";
 import type { SignatureScheme } from "../lib/webhook-signature.js";
 
-export type ProviderName = "persona";
+export const PROVIDER_NAMES = ["persona"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface Subject {
   identityId: string;

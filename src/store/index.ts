@@ -71,7 +71,8 @@ function createRepositories(db: Kysely<Database>, dialect: DialectName) {
         .onConflict((oc) =>
           oc
             .columns(["kind", "subject"])
-            .where(sql.ref("state"), "=", "pending")
+            // SQLite matches a partial index only when the predicate is the same literal text.
+            .where(sql.ref("state"), "=", sql.lit("pending"))
             .doNothing(),
         )
         .execute();
@@ -115,5 +116,5 @@ export function openStore(options: DatabaseOptions): Store {
 
 export type { DialectName } from "./database.js";
 export type { IdentityStatusRow, GateRow } from "./identity-status.js";
-export type { InboxRow, OutboxRow, QueueStats } from "./queue.js";
+export type { InboxRow, OutboxRow, Queue, QueueStats } from "./queue.js";
 export type { VerificationRow } from "./verifications.js";

@@ -9,7 +9,13 @@ export class KratosPatchError extends Error {
 }
 
 // identity/handler.go passes these globs (gobwas/glob, '/' separator, matched lower-cased).
-const DENIED_PATHS = ["/id", "/statechangedat", "/credentials", "/credentials/oidc/**", "/credentials/saml/**"];
+const DENIED_PATHS = [
+  "/id",
+  "/statechangedat",
+  "/credentials",
+  "/credentials/oidc/**",
+  "/credentials/saml/**",
+];
 const deniedMatchers = DENIED_PATHS.map(
   (glob) =>
     new RegExp(
@@ -44,10 +50,13 @@ export function applyKratosPatch(doc: Json, patch: unknown): Json {
     try {
       result = jsonPatch.applyOperation(result, op as jsonPatch.Operation, true, true, true).newDocument;
     } catch (err) {
-      throw new KratosPatchError(`${op.op} operation does not apply: ${op.path}: ${(err as Error).message.split("\n")[0]}`);
+      throw new KratosPatchError(
+        `${op.op} operation does not apply: ${op.path}: ${(err as Error).message.split("\n")[0]}`,
+      );
     }
   }
-  if (!isObject(result)) throw new KratosPatchError("json: cannot unmarshal into Go value of type identity.Identity");
+  if (!isObject(result))
+    throw new KratosPatchError("json: cannot unmarshal into Go value of type identity.Identity");
   return result;
 }
 
@@ -60,7 +69,8 @@ interface DecodedOp {
 
 /** evanphx DecodePatch + validatePatch: every op needs a path, add/replace a value, move/copy a from. */
 function decodePatch(patch: unknown): DecodedOp[] {
-  if (!Array.isArray(patch)) throw new KratosPatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  if (!Array.isArray(patch))
+    throw new KratosPatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
   return patch.map((raw) => {
     const op: Json = isObject(raw) ? { ...raw } : {};
     const fail = (why: string) => new KratosPatchError(`invalid operation ${JSON.stringify(raw)}: ${why}`);
@@ -71,8 +81,10 @@ function decodePatch(patch: unknown): DecodedOp[] {
     if ((kind === "move" || kind === "copy") && typeof op.from !== "string") {
       throw fail("failed to decode 'from': operation, missing from field: missing value");
     }
-    if (!["add", "replace", "move", "copy", "remove", "test"].includes(kind)) throw fail("unsupported operation");
-    if (typeof op.path !== "string") throw fail("failed to decode 'path': operation missing path field: missing value");
+    if (!["add", "replace", "move", "copy", "remove", "test"].includes(kind))
+      throw fail("unsupported operation");
+    if (typeof op.path !== "string")
+      throw fail("failed to decode 'path': operation missing path field: missing value");
     return { ...op, op: kind, path: op.path } as DecodedOp;
   });
 }
@@ -95,7 +107,8 @@ function ensurePathExists(doc: unknown, path: string): void {
     const existing = Array.isArray(container) ? container[Number(part)] : (container as Json)[part];
     if (existing === undefined || existing === null) {
       const index = Number(next);
-      const created: unknown = next === "-" || /^\d+$/.test(next) ? new Array(Number.isFinite(index) ? index : 0).fill(null) : {};
+      const created: unknown =
+        next === "-" || /^\d+$/.test(next) ? new Array(Number.isFinite(index) ? index : 0).fill(null) : {};
       if (Array.isArray(container)) container[Number(part)] = created;
       else (container as Json)[part] = created;
       current = created;

@@ -3,7 +3,16 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { KratosFake, KratosIdentity, KratosSession } from "./kratos-fake.js";
 import { applyKratosPatch, KratosPatchError } from "./kratos-fake-patch.js";
-import { type Ctx, identityView, isObject, type Json, kratosError, notFound, type Reply, syncAddresses } from "./kratos-fake-support.js";
+import {
+  type Ctx,
+  identityView,
+  isObject,
+  type Json,
+  kratosError,
+  notFound,
+  type Reply,
+  syncAddresses,
+} from "./kratos-fake-support.js";
 import type { OpenApiValidator } from "./openapi-validator.js";
 
 export type Routes = Record<string, (ctx: Ctx) => Reply>;
@@ -47,7 +56,9 @@ export function createAdminRoutes(state: KratosState): Routes {
       let list = [...identities.values()];
       const identifier = query.get("credentials_identifier")?.toLowerCase();
       if (identifier !== undefined) {
-        list = list.filter((i) => typeof i.traits.email === "string" && i.traits.email.toLowerCase() === identifier);
+        list = list.filter(
+          (i) => typeof i.traits.email === "string" && i.traits.email.toLowerCase() === identifier,
+        );
       }
       const ids = query.getAll("ids");
       if (ids.length > 0) list = list.filter((i) => ids.includes(i.id));
@@ -76,7 +87,9 @@ export function createAdminRoutes(state: KratosState): Routes {
         if (!(err instanceof KratosPatchError)) throw err;
         return kratosError(400, err.message, { reason: "An error occured when applying the JSON patch" });
       }
-      const next: Json = Object.fromEntries(IDENTITY_FIELDS.filter((k) => k in patched).map((k) => [k, patched[k]]));
+      const next: Json = Object.fromEntries(
+        IDENTITY_FIELDS.filter((k) => k in patched).map((k) => [k, patched[k]]),
+      );
       Object.assign(next, { id: current.id, created_at: current.created_at, updated_at: iso() });
       if (next.state !== current.state) {
         if (next.state !== "active" && next.state !== "inactive") {
@@ -87,7 +100,10 @@ export function createAdminRoutes(state: KratosState): Routes {
         next.state_changed_at = iso();
       }
       // The fake's identity schema is `{"type":"object"}` for traits; Kratos validates traits on update.
-      if (!isObject(next.traits)) return kratosError(400, BAD_REQUEST, { reason: "I[#/traits] S[#/properties/traits/type] expected object" });
+      if (!isObject(next.traits))
+        return kratosError(400, BAD_REQUEST, {
+          reason: "I[#/traits] S[#/properties/traits/type] expected object",
+        });
       const problems = state.validator.validateSchema("identity", next);
       if (problems.length > 0) return kratosError(400, BAD_REQUEST, { reason: problems.join("; ") });
       const updated = syncAddresses(next as unknown as KratosIdentity, iso());
@@ -98,7 +114,10 @@ export function createAdminRoutes(state: KratosState): Routes {
 
     "DELETE /admin/identities/{id}/sessions": ({ params }) => {
       const id = params.id ?? "";
-      if (!UUID_RE.test(id)) return kratosError(400, `uuid: incorrect UUID format in string "${id}"`, { debug: "could not parse UUID" });
+      if (!UUID_RE.test(id))
+        return kratosError(400, `uuid: incorrect UUID format in string "${id}"`, {
+          debug: "could not parse UUID",
+        });
       // Kratos deletes the rows and answers 404 when there were none (also for an unknown identity).
       const mine = [...sessions.values()].filter((s) => s.identityId === id);
       if (mine.length === 0) return notFound();
@@ -139,7 +158,10 @@ export function createPublicRoutes(state: KratosState): Routes {
 }
 
 // Kratos reads X-Session-Token, then `Authorization: Bearer`, then the cookie; a bad token does not fall back.
-function findSession(sessions: Map<string, KratosSession>, headers: IncomingHttpHeaders): KratosSession | undefined {
+function findSession(
+  sessions: Map<string, KratosSession>,
+  headers: IncomingHttpHeaders,
+): KratosSession | undefined {
   const auth = headers.authorization;
   const bearer = auth?.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : undefined;
   const header = headers["x-session-token"];

@@ -1,6 +1,7 @@
-// Small pieces of the Kratos fake: error bodies (herodot shape), identity views, address derivation, body reading.
-import { randomUUID } from "node:crypto";
-import { type IncomingHttpHeaders, type IncomingMessage, STATUS_CODES } from "node:http";
+// Small pieces of the Kratos fake: error bodies (herodot shape), identity views, addresses, body reading, servers.
+import { randomBytes, randomUUID } from "node:crypto";
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { KratosIdentity } from "./kratos-fake.js";
 
 export type Json = Record<string, unknown>;
@@ -34,9 +35,16 @@ const HERODOT_MESSAGES: Record<number, string> = {
 };
 
 /** `{"error":{code,status,message,reason?,id?,debug?}}` — the `errorGeneric` schema. */
-export function kratosError(code: number, message?: string, extra: { reason?: string; id?: string; debug?: string } = {}): Reply {
+export function kratosError(
+  code: number,
+  message?: string,
+  extra: { reason?: string; id?: string; debug?: string } = {},
+): Reply {
   const status = STATUS_CODES[code] ?? "Unknown";
-  return { status: code, body: { error: { code, status, message: message ?? HERODOT_MESSAGES[code] ?? status, ...extra } } };
+  return {
+    status: code,
+    body: { error: { code, status, message: message ?? HERODOT_MESSAGES[code] ?? status, ...extra } },
+  };
 }
 
 /** What Kratos answers for a missing row (sqlcon.ErrNoRows). */
@@ -58,9 +66,29 @@ export function syncAddresses(identity: KratosIdentity, now: string): KratosIden
   const email = typeof identity.traits.email === "string" ? identity.traits.email.toLowerCase() : undefined;
   const keep = (list: unknown[] | undefined) => list?.find((a) => isObject(a) && a.value === email);
   const verifiable = email
-    ? [keep(identity.verifiable_addresses) ?? { id: randomUUID(), value: email, verified: false, via: "email", status: "pending", created_at: now, updated_at: now }]
+    ? [
+        keep(identity.verifiable_addresses) ?? {
+          id: randomUUID(),
+          value: email,
+          verified: false,
+          via: "email",
+          status: "pending",
+          created_at: now,
+          updated_at: now,
+        },
+      ]
     : [];
-  const recovery = email ? [keep(identity.recovery_addresses) ?? { id: randomUUID(), value: email, via: "email", created_at: now, updated_at: now }] : [];
+  const recovery = email
+    ? [
+        keep(identity.recovery_addresses) ?? {
+          id: randomUUID(),
+          value: email,
+          via: "email",
+          created_at: now,
+          updated_at: now,
+        },
+      ]
+    : [];
   return { ...identity, verifiable_addresses: verifiable, recovery_addresses: recovery };
 }
 
@@ -75,4 +103,26 @@ export async function readBody(req: IncomingMessage): Promise<{ body: unknown; i
   } catch {
     return { body: text, invalidJson: true };
   }
+}
+
+// Kratos session tokens are 32 random alphanumerics (randx.AlphaNum).
+export function randomAlphaNum(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+export function listen(server: Server): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+export function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -1,10 +1,24 @@
 // Ory Kratos simulator for end-to-end tests: admin and public API on loopback, every exchange checked against Kratos' spec.
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createAdminRoutes, createPublicRoutes, type KratosState, SESSION_COOKIE } from "./kratos-fake-routes.js";
-import { kratosError, notFound, readBody, type Reply, syncAddresses } from "./kratos-fake-support.js";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createAdminRoutes,
+  createPublicRoutes,
+  type KratosState,
+  SESSION_COOKIE,
+} from "./kratos-fake-routes.js";
+import {
+  closeServer,
+  kratosError,
+  listen,
+  notFound,
+  type Reply,
+  randomAlphaNum,
+  readBody,
+  syncAddresses,
+  urlOf,
+} from "./kratos-fake-support.js";
 import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validator.js";
 
 export interface KratosIdentity {
@@ -53,7 +67,10 @@ export interface KratosFake {
   specViolations: string[];
   /** One entry per successful `DELETE /admin/identities/{id}/sessions`. */
   sessionRevocations: { identityId: string; sessionIds: string[]; at: number }[];
-  createIdentity(traits?: Record<string, unknown>, opts?: { metadata_public?: unknown; metadata_admin?: unknown }): KratosIdentity;
+  createIdentity(
+    traits?: Record<string, unknown>,
+    opts?: { metadata_public?: unknown; metadata_admin?: unknown },
+  ): KratosIdentity;
   createSession(identityId: string): { id: string; token: string; cookie: string };
   /** The next `n` admin requests answer `status` (with `Retry-After` when given) instead of being served. */
   failAdmin(n: number, status: number, opts?: { retryAfterSeconds?: number }): void;
@@ -100,7 +117,15 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://kratos.fake");
     const record = (body: unknown) =>
-      requests.push({ method, path: url.pathname, query: url.search, api, headers: { ...req.headers }, body, at: Date.now() });
+      requests.push({
+        method,
+        path: url.pathname,
+        query: url.search,
+        api,
+        headers: { ...req.headers },
+        body,
+        at: Date.now(),
+      });
     if (api === "admin" && down) {
       record(undefined);
       req.socket.destroy();
@@ -116,38 +141,80 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
       if (res.destroyed) return;
       if (fault.remaining > 0) {
         fault.remaining--;
-        const headers = fault.retryAfterSeconds === undefined ? undefined : { "retry-after": String(fault.retryAfterSeconds) };
+        const headers =
+          fault.retryAfterSeconds === undefined
+            ? undefined
+            : { "retry-after": String(fault.retryAfterSeconds) };
         return send(res, method, template, { ...kratosError(fault.status), headers });
       }
     }
     const routes = api === "admin" ? adminRoutes : publicRoutes;
     const route = template === undefined ? undefined : routes[`${method} ${template}`];
     if (!match || !route) {
-      const why = match ? `is in the spec but not served by the fake's ${api} API` : "is not in the Kratos spec";
+      const why = match
+        ? `is in the spec but not served by the fake's ${api} API`
+        : "is not in the Kratos spec";
       specViolations.push(`${method} ${url.pathname} ${why}`);
-      return send(res, method, undefined, match ? kratosError(501) : notFound("The requested resource could not be found"));
+      return send(
+        res,
+        method,
+        undefined,
+        match ? kratosError(501) : notFound("The requested resource could not be found"),
+      );
     }
     const problems = [
-      ...validator.validateParameters(method, match.pathTemplate, { query: url.searchParams, path: match.params, headers: req.headers }),
+      ...validator.validateParameters(method, match.pathTemplate, {
+        query: url.searchParams,
+        path: match.params,
+        headers: req.headers,
+      }),
       ...(invalidJson
         ? [`${method} ${match.pathTemplate} request body: not valid JSON`]
-        : validator.validateRequestBody(method, match.pathTemplate, body, body === undefined ? undefined : req.headers["content-type"])),
+        : validator.validateRequestBody(
+            method,
+            match.pathTemplate,
+            body,
+            body === undefined ? undefined : req.headers["content-type"],
+          )),
     ];
     specViolations.push(...problems);
-    if (api === "admin" && opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
-      return send(res, method, template, kratosError(401, "The request could not be authorized", { reason: "missing or invalid API key" }));
+    if (
+      api === "admin" &&
+      opts.apiKey !== undefined &&
+      req.headers.authorization !== `Bearer ${opts.apiKey}`
+    ) {
+      return send(
+        res,
+        method,
+        template,
+        kratosError(401, "The request could not be authorized", { reason: "missing or invalid API key" }),
+      );
     }
     if (problems.length > 0) {
-      return send(res, method, template, kratosError(400, "The request was malformed or contained invalid parameters", { reason: problems.join("; ") }));
+      return send(
+        res,
+        method,
+        template,
+        kratosError(400, "The request was malformed or contained invalid parameters", {
+          reason: problems.join("; "),
+        }),
+      );
     }
-    send(res, method, template, route({ params: match.params, query: url.searchParams, body, headers: req.headers }));
+    send(
+      res,
+      method,
+      template,
+      route({ params: match.params, query: url.searchParams, body, headers: req.headers }),
+    );
   }
 
   function send(res: ServerResponse, method: string, template: string | undefined, reply: Reply): void {
     const payload = reply.body === undefined ? undefined : JSON.stringify(reply.body);
     if (template !== undefined) {
       const wire = payload === undefined ? undefined : (JSON.parse(payload) as unknown);
-      specViolations.push(...validator.validateResponse(method, template, reply.status, wire, "application/json"));
+      specViolations.push(
+        ...validator.validateResponse(method, template, reply.status, wire, "application/json"),
+      );
     }
     if (res.destroyed) return;
     const type = payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" };
@@ -168,7 +235,8 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
   const listener = (api: "admin" | "public") => (req: IncomingMessage, res: ServerResponse) => {
     handle(api, req, res).catch((err: unknown) => {
       specViolations.push(`fake crashed on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
-      if (!res.headersSent && !res.destroyed) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify(kratosError(500).body));
+      if (!res.headersSent && !res.destroyed)
+        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify(kratosError(500).body));
     });
   };
   const adminServer = await listen(createServer(listener("admin")));
@@ -236,26 +304,4 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
       await Promise.all([adminServer, publicServer].map(closeServer));
     },
   };
-}
-
-// Kratos session tokens are 32 random alphanumerics (randx.AlphaNum).
-function randomAlphaNum(length: number): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
-}
-
-function listen(server: Server): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
-  });
-}
-
-function urlOf(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

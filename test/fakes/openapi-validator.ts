@@ -25,7 +25,13 @@ export interface OpenApiValidator {
   validateParameters(method: string, pathTemplate: string, input: ParameterInput): string[];
   /** `body` is the parsed JSON body, `undefined` when the request had none. */
   validateRequestBody(method: string, pathTemplate: string, body: unknown, contentType?: string): string[];
-  validateResponse(method: string, pathTemplate: string, status: number, body: unknown, contentType?: string): string[];
+  validateResponse(
+    method: string,
+    pathTemplate: string,
+    status: number,
+    body: unknown,
+    contentType?: string,
+  ): string[];
 }
 
 const SPEC_ID = "openapi-spec";
@@ -40,28 +46,42 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
  * OpenAPI 3.0 specifics (`nullable`, boolean `exclusiveMinimum`) are rewritten into JSON Schema;
  * formats the spec uses but Ajv does not know are accepted unless given in `formats`.
  */
-export function createOpenApiValidator(spec: object, opts: { formats?: Record<string, FormatCheck> } = {}): OpenApiValidator {
+export function createOpenApiValidator(
+  spec: object,
+  opts: { formats?: Record<string, FormatCheck> } = {},
+): OpenApiValidator {
   const version = String((spec as Json).openapi ?? "");
   const is30 = version.startsWith("3.0");
   const doc = normalize(structuredClone(spec), is30) as Json;
   const ajvOptions = { strict: false, allErrors: true, validateSchema: false, logger: false } as const;
   const ajv = is30 ? new Ajv(ajvOptions) : new Ajv2020(ajvOptions);
   addFormats.default(ajv);
-  for (const [name, check] of Object.entries({ ...DEFAULT_FORMATS, ...opts.formats })) ajv.addFormat(name, check);
+  for (const [name, check] of Object.entries({ ...DEFAULT_FORMATS, ...opts.formats }))
+    ajv.addFormat(name, check);
   for (const name of collectFormats(doc)) if (!ajv.formats[name]) ajv.addFormat(name, true);
   ajv.addSchema({ ...doc, $id: SPEC_ID });
 
-  const compiled = new Map<string, ValidateFunction>();
-  const compile = (key: string, schema: unknown): ValidateFunction => {
+  const compiled = new Map<string, ValidateFunction | string>();
+  /** Validates `value`; a schema Ajv cannot compile (a broken spec) is reported, not thrown. */
+  const check = (
+    label: string,
+    key: string,
+    schema: () => ValidateFunction | undefined,
+    value: unknown,
+  ): string[] => {
     let fn = compiled.get(key);
-    if (!fn) {
-      fn = ajv.compile(rewriteRefs(schema) as AnySchemaObject);
+    if (fn === undefined) {
+      try {
+        fn = schema() ?? "not found in spec";
+      } catch (err) {
+        fn = `spec schema does not compile: ${(err as Error).message}`;
+      }
       compiled.set(key, fn);
     }
-    return fn;
+    if (typeof fn === "string") return [`${label}: ${fn}`];
+    return fn(value) ? [] : (fn.errors ?? []).map((e) => `${label}: ${describe(e)}`);
   };
-  const run = (label: string, fn: ValidateFunction, value: unknown): string[] =>
-    fn(value) ? [] : (fn.errors ?? []).map((e) => `${label}: ${describe(e)}`);
+  const inline = (schema: unknown) => () => ajv.compile(rewriteRefs(schema) as AnySchemaObject);
 
   const paths = isObject(doc.paths) ? doc.paths : {};
   const operation = (method: string, template: string): Json | undefined => {
@@ -79,9 +99,8 @@ export function createOpenApiValidator(spec: object, opts: { formats?: Record<st
 
   return {
     validateSchema(name, value) {
-      const fn = ajv.getSchema(`${SPEC_ID}#/components/schemas/${escapePointer(name)}`);
-      if (!fn) return [`schema ${name}: not found in spec`];
-      return run(`schema ${name}`, fn, value);
+      const ref = `${SPEC_ID}#/components/schemas/${escapePointer(name)}`;
+      return check(`schema ${name}`, ref, () => ajv.getSchema(ref), value);
     },
 
     matchOperation(method, path) {
@@ -120,16 +139,20 @@ export function createOpenApiValidator(spec: object, opts: { formats?: Record<st
         const where = String(param.in);
         const raw = readParam(where, name, input);
         if (raw === undefined) {
-          if (param.required === true && where !== "cookie") errors.push(`${label}: missing required ${where} parameter ${name}`);
+          if (param.required === true && where !== "cookie")
+            errors.push(`${label}: missing required ${where} parameter ${name}`);
           continue;
         }
         const schema = deref(param.schema);
-        const fn = compile(`param ${label} ${where} ${name}`, schema ?? {});
-        errors.push(...run(`${label} ${where} parameter ${name}`, fn, coerce(raw, schema)));
+        const key = `param ${label} ${where} ${name}`;
+        errors.push(
+          ...check(`${label} ${where} parameter ${name}`, key, inline(schema ?? {}), coerce(raw, schema)),
+        );
       }
       const knownQuery = new Set(declared.filter((p) => p.in === "query").map((p) => String(p.name)));
       for (const name of new Set(input.query?.keys() ?? [])) {
-        if (!knownQuery.has(name)) errors.push(`${label}: query parameter ${name} is not declared in the spec`);
+        if (!knownQuery.has(name))
+          errors.push(`${label}: query parameter ${name} is not declared in the spec`);
       }
       return errors;
     },
@@ -149,7 +172,9 @@ export function createOpenApiValidator(spec: object, opts: { formats?: Record<st
       const op = operation(method, template);
       if (!op) return [`${method} ${template}: operation not in spec`];
       const responses = isObject(op.responses) ? op.responses : {};
-      const response = deref(responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default);
+      const response = deref(
+        responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default,
+      );
       if (!isObject(response)) return [`${label}: status not declared in the spec`];
       if (!isObject(response.content)) return body === undefined ? [] : [`${label}: spec declares no body`];
       if (body === undefined) return [`${label}: body missing`];
@@ -161,9 +186,10 @@ export function createOpenApiValidator(spec: object, opts: { formats?: Record<st
     if (!isObject(content)) return [`${label}: spec declares no content`];
     const mediaType = (contentType ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "";
     const media = content[mediaType];
-    if (!isObject(media)) return [`${label}: content type ${mediaType} not in spec (${Object.keys(content).join(", ")})`];
+    if (!isObject(media))
+      return [`${label}: content type ${mediaType} not in spec (${Object.keys(content).join(", ")})`];
     if (media.schema === undefined) return [];
-    return run(label, compile(`${label} ${mediaType}`, media.schema), body);
+    return check(label, `${label} ${mediaType}`, inline(media.schema), body);
   }
 }
 
@@ -192,7 +218,11 @@ function coerce(values: string[], schema: unknown): unknown {
 function coerceScalar(value: string, schema: unknown): unknown {
   const s = isObject(schema) ? schema : {};
   const types = Array.isArray(s.type) ? s.type : [s.type];
-  if ((types.includes("integer") || types.includes("number")) && value.trim() !== "" && !Number.isNaN(Number(value))) {
+  if (
+    (types.includes("integer") || types.includes("number")) &&
+    value.trim() !== "" &&
+    !Number.isNaN(Number(value))
+  ) {
     return Number(value);
   }
   if (types.includes("boolean") && (value === "true" || value === "false")) return value === "true";
@@ -205,6 +235,9 @@ function normalize(node: unknown, is30: boolean): unknown {
   if (!isObject(node)) return node;
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) out[k] = normalize(v, is30);
+  // Some published specs leave a schema map empty (`properties:` → null), which Ajv refuses.
+  for (const k of ["properties", "patternProperties", "definitions", "$defs"])
+    if (out[k] === null) delete out[k];
   if (!is30) return out;
   for (const [bound, limit] of [
     ["exclusiveMinimum", "minimum"],
@@ -223,7 +256,8 @@ function normalize(node: unknown, is30: boolean): unknown {
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
     return out;
   }
-  if ("$ref" in out || "allOf" in out || "oneOf" in out || "anyOf" in out) return { anyOf: [out, { type: "null" }] };
+  if ("$ref" in out || "allOf" in out || "oneOf" in out || "anyOf" in out)
+    return { anyOf: [out, { type: "null" }] };
   return out;
 }
 
@@ -259,7 +293,8 @@ function pointer(doc: unknown, ref: string): unknown {
   return current;
 }
 
-const escapePointer = (s: string): string => encodeURIComponent(s.replaceAll("~", "~0").replaceAll("/", "~1"));
+const escapePointer = (s: string): string =>
+  encodeURIComponent(s.replaceAll("~", "~0").replaceAll("/", "~1"));
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function describe(e: ErrorObject): string {

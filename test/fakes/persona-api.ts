@@ -4,6 +4,7 @@ import {
   type InquiryStatus,
   inquiryResource,
   isoSeconds,
+  mistypedFields,
   newInquiry,
   redact,
   type SimInquiry,
@@ -48,7 +49,11 @@ export interface ApiResponse {
   kind: "inquiry" | "list" | "error";
 }
 
-const TEMPLATE_ATTRIBUTES: TemplateAttribute[] = ["inquiry-template-id", "template-id", "inquiry-template-version-id"];
+const TEMPLATE_ATTRIBUTES: TemplateAttribute[] = [
+  "inquiry-template-id",
+  "template-id",
+  "inquiry-template-version-id",
+];
 const DAY_SECONDS = 86_400;
 /** A one-time link keeps working this long after its first use (reference §1.2). */
 const LINK_GRACE_MS = 5 * 60 * 1000;
@@ -65,7 +70,12 @@ function kebabKeys(value: unknown): Record<string, unknown> {
   if (!isRecord(value)) return {};
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key.replace(/_/g, "-").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()] = v;
+    out[
+      key
+        .replace(/_/g, "-")
+        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+        .toLowerCase()
+    ] = v;
   }
   return out;
 }
@@ -77,7 +87,13 @@ function positiveSeconds(value: unknown, fallback: number): number {
 function newSession(inquiry: SimInquiry, deps: ApiDeps): string {
   const sessionId = personaId("iqse");
   inquiry.sessionIds.push(sessionId);
-  return sessionToken({ sessionId, inquiryId: inquiry.id, issuer: deps.origin, nowMs: deps.now(), key: deps.tokenKey });
+  return sessionToken({
+    sessionId,
+    inquiryId: inquiry.id,
+    issuer: deps.origin,
+    nowMs: deps.now(),
+    key: deps.tokenKey,
+  });
 }
 
 const inquiryDoc = (inquiry: SimInquiry, status = 200, meta?: Record<string, unknown>): ApiResponse => ({
@@ -87,14 +103,22 @@ const inquiryDoc = (inquiry: SimInquiry, status = 200, meta?: Record<string, unk
 });
 
 function createInquiry(state: ApiState, deps: ApiDeps, body: unknown): ApiResponse {
-  if (!isRecord(body) || !isRecord(body.data)) return apiError(422, "Unprocessable Entity", "data is required");
+  if (!isRecord(body) || !isRecord(body.data))
+    return apiError(422, "Unprocessable Entity", "data is required");
   const attributes = kebabKeys(body.data.attributes);
   if (attributes.fields !== undefined && attributes.fields !== null && !isRecord(attributes.fields)) {
     return apiError(422, "Unprocessable Entity", "fields must be an object");
   }
   attributes.fields = kebabKeys(attributes.fields);
+  const mistyped = mistypedFields(attributes.fields as Record<string, unknown>);
+  if (mistyped.length > 0) {
+    // Simulator choice (Persona documents no behaviour): a template field of the wrong type is refused.
+    return apiError(422, "Unprocessable Entity", `fields of the wrong type: ${mistyped.join(", ")}`);
+  }
   const meta = kebabKeys(body.meta);
-  const given = TEMPLATE_ATTRIBUTES.filter((key) => attributes[key] !== undefined && attributes[key] !== null);
+  const given = TEMPLATE_ATTRIBUTES.filter(
+    (key) => attributes[key] !== undefined && attributes[key] !== null,
+  );
   const [templateAttribute] = given;
   const templateId = templateAttribute ? attributes[templateAttribute] : undefined;
   if (given.length !== 1 || !templateAttribute || typeof templateId !== "string" || templateId === "") {
@@ -133,18 +157,31 @@ function listInquiries(state: ApiState, query: URLSearchParams): ApiResponse {
   // Newest first, as Persona lists them.
   const all = [...state.inquiries.values()]
     .reverse()
-    .filter((inq) => (referenceId === null || inq.referenceId === referenceId) && (accountId === null || inq.accountId === accountId));
+    .filter(
+      (inq) =>
+        (referenceId === null || inq.referenceId === referenceId) &&
+        (accountId === null || inq.accountId === accountId),
+    );
   const after = query.get("page[after]");
   const before = query.get("page[before]");
   let start = 0;
   let end = all.length;
   if (after !== null) start = all.findIndex((inq) => inq.id === after) + 1;
-  if (before !== null) end = Math.max(0, all.findIndex((inq) => inq.id === before));
-  const page = before !== null && after === null ? all.slice(Math.max(start, end - size), end) : all.slice(start, Math.min(end, start + size));
+  if (before !== null) {
+    end = Math.max(
+      0,
+      all.findIndex((inq) => inq.id === before),
+    );
+  }
+  const page =
+    before !== null && after === null
+      ? all.slice(Math.max(start, end - size), end)
+      : all.slice(start, Math.min(end, start + size));
   const link = (cursor: "page[after]" | "page[before]", id: string | undefined) => {
     if (id === undefined) return null;
     const params = new URLSearchParams();
-    for (const [key, value] of query) if (key.startsWith("filter[") || key === "page[size]") params.set(key, value);
+    for (const [key, value] of query)
+      if (key.startsWith("filter[") || key === "page[size]") params.set(key, value);
     params.set(cursor, id);
     return `/api/v1/inquiries?${params}`;
   };
@@ -163,14 +200,28 @@ function listInquiries(state: ApiState, query: URLSearchParams): ApiResponse {
   };
 }
 
-function generateOneTimeLink(state: ApiState, deps: ApiDeps, inquiry: SimInquiry, body: unknown): ApiResponse {
+function generateOneTimeLink(
+  state: ApiState,
+  deps: ApiDeps,
+  inquiry: SimInquiry,
+  body: unknown,
+): ApiResponse {
   if (inquiry.status === "expired") {
-    return apiError(409, "Conflict", "cannot generate a one-time link for an expired inquiry; resume it first");
+    return apiError(
+      409,
+      "Conflict",
+      "cannot generate a one-time link for an expired inquiry; resume it first",
+    );
   }
   const meta = kebabKeys(isRecord(body) ? body.meta : undefined);
   const seconds = positiveSeconds(meta["expires-in-seconds"], DAY_SECONDS);
   const code = randomBase58(20);
-  state.links.set(code, { inquiryId: inquiry.id, expiresAtMs: deps.now() + seconds * 1000, firstUsedAtMs: null, revoked: false });
+  state.links.set(code, {
+    inquiryId: inquiry.id,
+    expiresAtMs: deps.now() + seconds * 1000,
+    firstUsedAtMs: null,
+    revoked: false,
+  });
   return inquiryDoc(inquiry, 200, {
     "one-time-link": `${deps.origin}/verify?code=${code}`,
     "one-time-link-short": `${deps.origin}/s/${code}`,
@@ -205,7 +256,8 @@ export function revokeLinks(state: ApiState, inquiryId: string): void {
 export function handleApi(state: ApiState, deps: ApiDeps, req: ApiRequest): ApiResponse {
   const parts = req.pathname.replace(/\/+$/, "").split("/").slice(3); // drop "", "api", "v1"
   const [collection, id, action, ...rest] = parts;
-  if (collection !== "inquiries" || rest.length > 0) return apiError(404, "Not Found", `no route for ${req.pathname}`);
+  if (collection !== "inquiries" || rest.length > 0)
+    return apiError(404, "Not Found", `no route for ${req.pathname}`);
   if (id === undefined) {
     if (req.method === "POST") return createInquiry(state, deps, req.body);
     if (req.method === "GET") return listInquiries(state, req.query);
@@ -228,13 +280,18 @@ export function handleApi(state: ApiState, deps: ApiDeps, req: ApiRequest): ApiR
   const status = ACTIONS[action];
   if (!status) return apiError(404, "Not Found", `no route for ${req.pathname}`);
   const comment = kebabKeys(isRecord(req.body) ? req.body.meta : undefined).comment;
-  if ((status === "approved" || status === "declined") && typeof comment === "string") inquiry.reviewerComment = comment;
+  if ((status === "approved" || status === "declined") && typeof comment === "string")
+    inquiry.reviewerComment = comment;
   deps.changeStatus(inquiry, status);
   return inquiryDoc(inquiry);
 }
 
 /** State of a one-time link when a browser opens it; the first visit starts the 5-minute grace period. */
-export function visitLink(state: ApiState, now: number, code: string): "valid" | "expired" | "used" | "unknown" {
+export function visitLink(
+  state: ApiState,
+  now: number,
+  code: string,
+): "valid" | "expired" | "used" | "unknown" {
   const link = state.links.get(code);
   if (!link) return "unknown";
   if (link.revoked || now >= link.expiresAtMs) return "expired";

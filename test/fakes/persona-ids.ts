@@ -30,7 +30,13 @@ function base64url(value: string | Buffer): string {
  * A session token shaped like the one in the 2023 spec's resume example: HS256 JWT whose `sub` and
  * `sid` are the inquiry-session id. Signed with a key private to the simulator; nobody verifies it.
  */
-export function sessionToken(opts: { sessionId: string; inquiryId: string; issuer: string; nowMs: number; key: Buffer }): string {
+export function sessionToken(opts: {
+  sessionId: string;
+  inquiryId: string;
+  issuer: string;
+  nowMs: number;
+  key: Buffer;
+}): string {
   const iat = Math.floor(opts.nowMs / 1000);
   const header = base64url(JSON.stringify({ alg: "HS256" }));
   const payload = base64url(

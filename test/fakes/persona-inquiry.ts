@@ -92,6 +92,15 @@ export interface NewInquiry {
   expiresInSeconds: number;
 }
 
+/** The template fields whose value does not fit their declared type (string and date fields take strings). */
+export function mistypedFields(given: Record<string, unknown>): string[] {
+  return Object.entries(given)
+    .filter(
+      ([name, value]) => TEMPLATE_FIELDS[name] !== undefined && value !== null && typeof value !== "string",
+    )
+    .map(([name]) => name);
+}
+
 export function newInquiry(input: NewInquiry): SimInquiry {
   const now = isoSeconds(input.nowMs);
   const fields: SimInquiry["fields"] = {};

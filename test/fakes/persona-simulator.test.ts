@@ -53,7 +53,11 @@ let clock = VECTOR.t * 1000;
 let sim: PersonaSimulator;
 const closers: (() => Promise<void>)[] = [];
 
-async function api(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+async function api(
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+) {
   const res = await fetch(`${sim.baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json", ...init.headers },
@@ -76,11 +80,15 @@ const createBody = (referenceId: string, extra: Record<string, unknown> = {}) =>
 });
 
 beforeAll(async () => {
-  sim = await startPersonaSimulator({ apiKey: API_KEY, now: () => clock, retryScheduleMs: [20, 20, 20, 20, 20, 20, 20] });
+  sim = await startPersonaSimulator({
+    apiKey: API_KEY,
+    now: () => clock,
+    retryScheduleMs: [20, 20, 20, 20, 20, 20, 20],
+  });
 });
 afterEach(async () => {
   while (closers.length > 0) await closers.pop()?.();
-  expect(sim.specViolations).toEqual([]);
+  expect(sim.specViolations.splice(0)).toEqual([]);
 });
 afterAll(async () => {
   await sim.close();
@@ -88,7 +96,9 @@ afterAll(async () => {
 
 describe("signature", () => {
   it("reproduces the reference test vector, with one pair per secret during rotation", () => {
-    expect(sim.sign(VECTOR.body, VECTOR.t, ["wbhsec_test_secret"])).toBe(`t=${VECTOR.t},v1=${VECTOR.current}`);
+    expect(sim.sign(VECTOR.body, VECTOR.t, ["wbhsec_test_secret"])).toBe(
+      `t=${VECTOR.t},v1=${VECTOR.current}`,
+    );
     expect(sim.sign(VECTOR.body, VECTOR.t, ["wbhsec_test_secret", "wbhsec_old_secret"])).toBe(
       `t=${VECTOR.t},v1=${VECTOR.current} t=${VECTOR.t},v1=${VECTOR.old}`,
     );
@@ -111,8 +121,14 @@ describe("API", () => {
     expect(created.headers.get("ratelimit-limit")).toBe("300");
     const { data, meta } = created.json;
     expect(data.id).toMatch(/^inq_[1-9A-HJ-NP-Za-km-z]{24}$/);
-    expect(data.attributes).toMatchObject({ status: "created", "reference-id": "usr_create", "completed-at": null });
-    expect(Date.parse(data.attributes["expires-at"]) - Date.parse(data.attributes["created-at"])).toBe(86_400_000);
+    expect(data.attributes).toMatchObject({
+      status: "created",
+      "reference-id": "usr_create",
+      "completed-at": null,
+    });
+    expect(Date.parse(data.attributes["expires-at"]) - Date.parse(data.attributes["created-at"])).toBe(
+      86_400_000,
+    );
     expect(data.attributes.fields["name-first"]).toEqual({ type: "string", value: "Alexander" });
     expect(data.attributes.fields.birthdate).toEqual({ type: "date", value: "1977-08-31" });
     expect(data.relationships["inquiry-template"].data).toEqual({ type: "inquiry-template", id: TEMPLATE });
@@ -127,6 +143,20 @@ describe("API", () => {
     expect(sim.requests.some((r) => r.method === "POST" && r.path === "/api/v1/inquiries")).toBe(true);
   });
 
+  it("pages the inquiry list newest first with next/prev links", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await api("POST", "/inquiries", { body: createBody("usr_page") })).json.data.id);
+    const first = await api("GET", "/inquiries?filter%5Breference-id%5D=usr_page&page%5Bsize%5D=2");
+    expect(first.json.data.map((inq: { id: string }) => inq.id)).toEqual([ids[2], ids[1]]);
+    expect(first.json.links.prev).toBeNull();
+    const second = await api("GET", first.json.links.next.replace("/api/v1", ""));
+    expect(second.json.data.map((inq: { id: string }) => inq.id)).toEqual([ids[0]]);
+    expect(second.json.links.next).toBeNull();
+    const back = await api("GET", second.json.links.prev.replace("/api/v1", ""));
+    expect(back.json.data.map((inq: { id: string }) => inq.id)).toEqual([ids[2], ids[1]]);
+  });
+
   it("answers 404 for unknown inquiries and 422 unless exactly one template id is given", async () => {
     const missing = await api("GET", "/inquiries/inq_doesnotexist");
     expect(missing.status).toBe(404);
@@ -138,10 +168,13 @@ describe("API", () => {
   });
 
   it("records create requests that break the spec's request schema", async () => {
-    const res = await api("POST", "/inquiries", { body: createBody("usr_spec", { fields: { "name-first": 42 } }) });
-    expect(res.status).toBe(201); // Persona stores the field; the gateway still broke the documented contract
-    expect(sim.specViolations).toEqual([expect.stringMatching(/^request POST \/inquiries: \/data\/attributes\/fields\/name-first: /)]);
-    sim.specViolations.length = 0;
+    const res = await api("POST", "/inquiries", {
+      body: createBody("usr_spec", { fields: { "name-first": 42 } }),
+    });
+    expect(res.status).toBe(422);
+    expect(sim.specViolations.splice(0)).toEqual([
+      expect.stringMatching(/^request POST \/inquiries: \/data\/attributes\/fields\/name-first: /),
+    ]);
   });
 
   it("replays the stored response for a repeated Idempotency-Key and refuses other parameters", async () => {
@@ -163,22 +196,49 @@ describe("API", () => {
 
   it("injects failures: proxy failures are not stored, application failures are replayed", async () => {
     sim.failNext(1, 429, { retryAfterSeconds: 2 });
-    const limited = await api("POST", "/inquiries", { body: createBody("usr_fail"), headers: { "idempotency-key": "k-429" } });
+    const limited = await api("POST", "/inquiries", {
+      body: createBody("usr_fail"),
+      headers: { "idempotency-key": "k-429" },
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("2");
-    const retried = await api("POST", "/inquiries", { body: createBody("usr_fail"), headers: { "idempotency-key": "k-429" } });
+    const retried = await api("POST", "/inquiries", {
+      body: createBody("usr_fail"),
+      headers: { "idempotency-key": "k-429" },
+    });
     expect(retried.status).toBe(201);
 
     sim.failNext(1, 500, { stored: true });
-    const failed = await api("POST", "/inquiries", { body: createBody("usr_fail"), headers: { "idempotency-key": "k-500" } });
-    const replayed = await api("POST", "/inquiries", { body: createBody("usr_fail"), headers: { "idempotency-key": "k-500" } });
+    const failed = await api("POST", "/inquiries", {
+      body: createBody("usr_fail"),
+      headers: { "idempotency-key": "k-500" },
+    });
+    const replayed = await api("POST", "/inquiries", {
+      body: createBody("usr_fail"),
+      headers: { "idempotency-key": "k-500" },
+    });
     expect([failed.status, replayed.status]).toEqual([500, 500]);
+  });
+
+  it("refuses a concurrent request with the same Idempotency-Key while the first is in progress", async () => {
+    sim.setLatency(100);
+    try {
+      const headers = { "idempotency-key": "k-concurrent" };
+      const first = api("POST", "/inquiries", { body: createBody("usr_concurrent"), headers });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const second = await api("POST", "/inquiries", { body: createBody("usr_concurrent"), headers });
+      expect([(await first).status, second.status]).toEqual([201, 409]);
+    } finally {
+      sim.setLatency(0);
+    }
   });
 
   it("generates one-time links that open the hosted page, but not for expired inquiries", async () => {
     const { json } = await api("POST", "/inquiries", { body: createBody("usr_otl") });
     const id: string = json.data.id;
-    const otl = await api("POST", `/inquiries/${id}/generate-one-time-link`, { body: { meta: { "expires-in-seconds": 600 } } });
+    const otl = await api("POST", `/inquiries/${id}/generate-one-time-link`, {
+      body: { meta: { "expires-in-seconds": 600 } },
+    });
     expect(otl.status).toBe(200);
     expect(otl.json.data.id).toBe(id);
     const origin = sim.baseUrl.replace("/api/v1", "");
@@ -203,7 +263,9 @@ describe("API", () => {
     expect(resumed.json.meta["session-token"]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(resumed.json.meta["session-token"]).not.toBe(json.meta["session-token"]);
 
-    sim.setStatus(id, "expired");
+    clock += 86_400_000;
+    expect(sim.expireDue()).toEqual([]); // no webhook configured yet, so nothing is sent
+    expect(sim.inquiries.get(id)?.status).toBe("expired");
     const revived = await api("POST", `/inquiries/${id}/resume`);
     expect(revived.json.data.attributes.status).toBe("pending");
 
@@ -221,7 +283,9 @@ describe("API", () => {
     expect(attributes.status).toBe("approved");
     expect(attributes["redacted-at"]).toBe(new Date(clock).toISOString());
     expect(attributes["reference-id"]).toBe("usr_redact");
-    expect(Object.values(attributes.fields).every((field) => (field as { value: unknown }).value === null)).toBe(true);
+    expect(
+      Object.values(attributes.fields).every((field) => (field as { value: unknown }).value === null),
+    ).toBe(true);
   });
 });
 
@@ -233,7 +297,9 @@ describe("webhooks", () => {
     closers.push(receiver.close);
     sim.setWebhook(receiver.url, "wbhsec_current");
     const { json } = await api("POST", "/inquiries", { body: createBody("usr_hook") });
-    const approved = await api("POST", `/inquiries/${json.data.id}/approve`, { body: { meta: { comment: "ok" } } });
+    const approved = await api("POST", `/inquiries/${json.data.id}/approve`, {
+      body: { meta: { comment: "ok" } },
+    });
     expect(approved.status).toBe(200);
 
     const delivery = sim.deliveries.at(-1);

@@ -2,10 +2,17 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ApiResponse, type ApiState, apiError, handleApi, revokeLinks, visitLink } from "./persona-api.js";
+import { type ApiResponse, type ApiState, apiError, handleApi, revokeLinks } from "./persona-api.js";
+import { createResponder, hostedPage, readBody } from "./persona-http.js";
 import { createIdempotencyStore, requestFingerprint } from "./persona-idempotency.js";
 import { personaId } from "./persona-ids.js";
-import { applyStatus, type InquiryStatus, inquiryResource, type SimInquiry, STATUS_EVENTS } from "./persona-inquiry.js";
+import {
+  applyStatus,
+  type InquiryStatus,
+  inquiryResource,
+  type SimInquiry,
+  STATUS_EVENTS,
+} from "./persona-inquiry.js";
 import {
   createInquiryRequest,
   decisionRequest,
@@ -75,11 +82,12 @@ export interface PersonaSimulatorOptions {
   /** Per-attempt webhook timeout; default 5000 ms as Persona. */
   webhookTimeoutMs?: number;
   now?: () => number;
+  /** Keep every request in `requests` (default true); benchmarks turn it off to keep memory flat. */
+  recordRequests?: boolean;
   /** Responses and webhooks are kebab-case, Persona's default; camel and snake are not simulated. */
   inflection?: "kebab";
 }
 
-const RATE_LIMIT = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RESPONSE_SCHEMAS = { inquiry: inquiryDocument, list: inquiryList, error: errorDocument } as const;
 
@@ -94,8 +102,12 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
     ? { url: opts.webhookUrl, secrets: opts.webhookSecrets ?? [`wbhsec_${randomBytes(16).toString("hex")}`] }
     : undefined;
   let latencyMs = 0;
-  let failures = { remaining: 0, status: 500, retryAfterSeconds: undefined as number | undefined, stored: false };
-  let window = { start: -1, count: 0 };
+  let failures: { remaining: number; status: number; retryAfterSeconds?: number; stored: boolean } = {
+    remaining: 0,
+    status: 500,
+    stored: false,
+  };
+  const respond = createResponder(now);
   const sender = createWebhookSender({
     now,
     retryScheduleMs: opts.retryScheduleMs ?? [30, 60, 120, 240, 480, 960, 1920],
@@ -112,7 +124,7 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       specViolations.push(`simulator error on ${req.method} ${req.url}: ${String(error)}`);
-      if (!res.headersSent) send(res, apiError(500, "Internal Server Error"), {});
+      if (!res.headersSent) send(res, apiError(500, "Internal Server Error"));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -126,21 +138,8 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
     redacted: (inquiry: SimInquiry) => void (target && sim.emit(inquiry.id, "inquiry.redacted")),
   };
 
-  function send(res: ServerResponse, response: ApiResponse | { status: number; body: string }, extra: Record<string, string>) {
-    const body = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
-    const minute = Math.floor(now() / 60_000);
-    if (window.start !== minute) window = { start: minute, count: 0 };
-    window.count++;
-    res.writeHead(response.status, {
-      "content-type": "application/json; charset=utf-8",
-      "request-id": personaId("req"),
-      "ratelimit-limit": String(RATE_LIMIT),
-      "ratelimit-remaining": String(Math.max(0, RATE_LIMIT - window.count)),
-      "ratelimit-reset": String(Math.ceil(((minute + 1) * 60_000 - now()) / 1000)),
-      ...extra,
-    });
-    res.end(body);
-  }
+  const send = (res: ServerResponse, response: ApiResponse, extra: Record<string, string> = {}) =>
+    respond(res, response.status, JSON.stringify(response.body), extra);
 
   function injectedFailure(): { response: ApiResponse; headers: Record<string, string> } {
     failures.remaining--;
@@ -151,36 +150,26 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString("utf8");
+    const { raw, body, jsonError } = await readBody(req);
     const url = new URL(req.url ?? "/", origin);
     const method = req.method ?? "GET";
-    let body: unknown;
-    let jsonError = false;
-    if (raw !== "") {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        body = raw;
-        jsonError = true;
-      }
+    if (opts.recordRequests ?? true) {
+      requests.push({ method, path: url.pathname, query: url.search, headers: req.headers, body });
     }
-    requests.push({ method, path: url.pathname, query: url.search, headers: req.headers, body });
 
-    if (!url.pathname.startsWith("/api/v1/")) return page(res, method, url);
+    if (!url.pathname.startsWith("/api/v1/")) return hostedPage(state, origin, now(), res, method, url);
     if (failures.remaining > 0 && !failures.stored) {
       const failure = injectedFailure();
       return send(res, failure.response, failure.headers);
     }
     if (req.headers.authorization !== `Bearer ${opts.apiKey}`) {
-      return send(res, apiError(401, "Unauthorized", "a valid API key is required"), {});
+      return send(res, apiError(401, "Unauthorized", "a valid API key is required"));
     }
-    if (jsonError) return send(res, apiError(400, "Bad Request", "the body is not valid JSON"), {});
-    const action = /^\/api\/v1\/inquiries\/[^/]+\/(approve|decline)$/.test(url.pathname);
+    if (jsonError) return send(res, apiError(400, "Bad Request", "the body is not valid JSON"));
+    const decision = /^\/api\/v1\/inquiries\/[^/]+\/(approve|decline)$/.test(url.pathname);
     if (method === "POST" && url.pathname === "/api/v1/inquiries") {
       specViolations.push(...specProblems(createInquiryRequest, body, "request POST /inquiries"));
-    } else if (method === "POST" && action && body !== undefined) {
+    } else if (method === "POST" && decision && body !== undefined) {
       specViolations.push(...specProblems(decisionRequest, body, `request POST ${url.pathname}`));
     }
 
@@ -189,12 +178,15 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
       method === "POST" && typeof key === "string"
         ? idempotency.lookup(key, requestFingerprint(method, url.pathname, body, raw))
         : undefined;
-    if (stored?.kind === "replay") return send(res, { status: stored.status, body: stored.body }, {});
+    if (stored?.kind === "replay") return respond(res, stored.status, stored.body);
     if (stored?.kind === "mismatch") {
-      return send(res, apiError(422, "Unprocessable Entity", "Idempotency-Key was used with other parameters"), {});
+      return send(
+        res,
+        apiError(422, "Unprocessable Entity", "Idempotency-Key was used with other parameters"),
+      );
     }
     if (stored?.kind === "in-flight") {
-      return send(res, apiError(409, "Conflict", "a request with this Idempotency-Key is in progress"), {});
+      return send(res, apiError(409, "Conflict", "a request with this Idempotency-Key is in progress"));
     }
     if (latencyMs > 0) await sleep(latencyMs);
 
@@ -202,7 +194,13 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
     let headers: Record<string, string> = {};
     try {
       if (failures.remaining > 0 && failures.stored) ({ response, headers } = injectedFailure());
-      else response = handleApi(state, apiDeps, { method, pathname: url.pathname, query: url.searchParams, body });
+      else
+        response = handleApi(state, apiDeps, {
+          method,
+          pathname: url.pathname,
+          query: url.searchParams,
+          body,
+        });
     } catch (error) {
       stored?.forget(); // a simulator bug must not leave the key "in progress" forever
       throw error;
@@ -211,27 +209,7 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
     specViolations.push(...specProblems(RESPONSE_SCHEMAS[response.kind], response.body, where));
     const text = JSON.stringify(response.body);
     stored?.finish(response.status, text);
-    send(res, { status: response.status, body: text }, headers);
-  }
-
-  /** The hosted flow: just enough HTML for a browser (or a test following redirects) to land on. */
-  function page(res: ServerResponse, method: string, url: URL): void {
-    const code = url.pathname.startsWith("/s/") ? url.pathname.slice(3) : undefined;
-    if (method === "GET" && code) {
-      res.writeHead(302, { location: `${origin}/verify?code=${encodeURIComponent(code)}` });
-      return void res.end();
-    }
-    if (method !== "GET" || url.pathname !== "/verify") {
-      res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
-      return void res.end("<!doctype html><title>Not found</title>");
-    }
-    const linkCode = url.searchParams.get("code");
-    const inquiryId = url.searchParams.get("inquiry-id");
-    let info = "state=start";
-    if (linkCode !== null) info = `state=${visitLink(state, now(), linkCode)}`;
-    else if (inquiryId !== null) info = `inquiry=${inquiryId} status=${state.inquiries.get(inquiryId)?.status ?? "unknown"}`;
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><title>Persona simulator</title><p id="verify">${info.replace(/[<>&"]/g, "")}</p>`);
+    respond(res, response.status, text, headers);
   }
 
   const sim: PersonaSimulator = {
@@ -272,11 +250,17 @@ export async function startPersonaSimulator(opts: PersonaSimulatorOptions): Prom
       return sender.send({ eventId, eventName, inquiryId, body });
     },
     sign(body, t = Math.floor(now() / 1000), secrets = target?.secrets) {
-      if (!secrets || secrets.length === 0) throw new Error("persona simulator: no webhook secret to sign with");
+      if (!secrets || secrets.length === 0)
+        throw new Error("persona simulator: no webhook secret to sign with");
       return signPersona(body, t, secrets);
     },
     failNext(n, status, failOpts) {
-      failures = { remaining: n, status, retryAfterSeconds: failOpts?.retryAfterSeconds, stored: failOpts?.stored ?? false };
+      failures = {
+        remaining: n,
+        status,
+        retryAfterSeconds: failOpts?.retryAfterSeconds,
+        stored: failOpts?.stored ?? false,
+      };
     },
     setLatency(ms) {
       latencyMs = ms;

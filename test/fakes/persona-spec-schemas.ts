@@ -59,10 +59,7 @@ export const inquiryResource = z.looseObject({
       "redacted-at": anyValue,
       "previous-step-name": nStr,
       "next-step-name": nStr,
-      fields: z
-        .looseObject({ "name-first": fieldValue, "name-last": fieldValue })
-        .nullable()
-        .optional(),
+      fields: z.looseObject({ "name-first": fieldValue, "name-last": fieldValue }).nullable().optional(),
     })
     .optional(),
   relationships: z
@@ -80,7 +77,13 @@ export const inquiryResource = z.looseObject({
 export const inquiryDocument = z.looseObject({
   data: inquiryResource.optional(),
   included: z
-    .array(z.looseObject({ type: z.string().optional(), id: z.string().optional(), attributes: z.looseObject({}).optional() }))
+    .array(
+      z.looseObject({
+        type: z.string().optional(),
+        id: z.string().optional(),
+        attributes: z.looseObject({}).optional(),
+      }),
+    )
     .optional(),
   meta: z.looseObject({ "session-token": z.string().optional() }).optional(),
 });

@@ -47,7 +47,13 @@ export interface WebhookSender {
   close(): Promise<void>;
 }
 
-function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal) {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+) {
   return new Promise<number | "error">((resolve) => {
     const send = url.startsWith("https:") ? httpsRequest : httpRequest;
     // agent: false → a fresh connection per attempt, so a stale keep-alive socket never fakes a failure.

@@ -1,0 +1,44 @@
+// `idv serve`: migrate, start HTTP and the worker, say which providers are off and why, stop gracefully on signals.
+import type { Config } from "../config/schema.js";
+import { buildGateway } from "../gateway.js";
+
+export async function serve(config: Config): Promise<void> {
+  const gateway = await buildGateway(config);
+  const { logger } = gateway;
+  const applied = await gateway.store.migrate();
+  if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+
+  for (const status of gateway.providerStatuses) {
+    if (status.enabled) logger.info({ provider: status.name }, `${status.name} enabled`);
+    else logger.warn({ provider: status.name, reason: status.reason }, `${status.name} disabled: ${status.reason}`);
+  }
+  if (!gateway.providerStatuses.some((p) => p.enabled)) {
+    logger.warn("no identity-verification provider is configured: /{provider}/validate still gates logins, nothing else runs");
+  }
+  if (!config.ORY_WEBHOOK_SECRET) {
+    logger.warn("ORY_WEBHOOK_SECRET is not set: /{provider}/initiate and /{provider}/validate answer 503 until it is");
+  }
+
+  await gateway.app.listen({ port: config.PORT, host: config.HOST });
+  logger.info(
+    { port: config.PORT, database: config.DATABASE_URL ? "postgresql" : `sqlite:${config.SQLITE_PATH}` },
+    "idv-gateway listening",
+  );
+  if (config.WORKER_ENABLED) gateway.worker.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing claimed work");
+    try {
+      await gateway.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,152 @@
+// Composition root: config → store → providers → domain → worker + HTTP app, and an orderly close.
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { publicBaseUrl } from "./config/load.js";
+import type { Config } from "./config/schema.js";
+import type { DomainDeps } from "./domain/deps.js";
+import { createEventProcessing } from "./domain/events.js";
+import { createIdentitySync } from "./domain/identity-sync.js";
+import { createInitiation } from "./domain/initiation.js";
+import { createLoginGate } from "./domain/login-gate.js";
+import { createResultRecorder } from "./domain/results.js";
+import { createApp } from "./http/app.js";
+import { createKratosAdmin } from "./identity/kratos-admin.js";
+import { createKratosPublic } from "./identity/kratos-public.js";
+import type { FetchLike } from "./lib/http-client.js";
+import { createMetrics } from "./lib/metrics.js";
+import { type Runtime, systemRuntime } from "./lib/runtime.js";
+import type { ProviderStatus } from "./providers/provider.js";
+import { configureProviders } from "./providers/registry.js";
+import { openStore, type Store } from "./store/index.js";
+import { createWorkerHandlers } from "./worker/handlers.js";
+import { createWorker, type Worker } from "./worker/worker.js";
+
+export interface GatewayOptions {
+  runtime?: Runtime;
+  logger?: Logger;
+  fetch?: FetchLike;
+  /** PostgreSQL schema to isolate in (tests). */
+  pgSchema?: string;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  store: Store;
+  worker: Worker;
+  providerStatuses: ProviderStatus[];
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ["req.headers.authorization", "req.headers.cookie", 'req.headers["x-webhook-secret"]', 'req.headers["x-session-token"]'],
+      remove: true,
+    },
+  });
+}
+
+export function openConfiguredStore(config: Config, logger: Logger, pgSchema?: string): Store {
+  return openStore({
+    databaseUrl: config.DATABASE_URL,
+    sqlitePath: config.SQLITE_PATH,
+    sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
+    poolSize: config.DATABASE_POOL_SIZE,
+    ...(pgSchema ? { pgSchema } : {}),
+    onPoolError: (error) => logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),
+  });
+}
+
+export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const runtime = options.runtime ?? systemRuntime;
+  const logger = options.logger ?? createLogger(config);
+  const store = openConfiguredStore(config, logger, options.pgSchema);
+  const metrics = createMetrics();
+  const { providers, statuses } = configureProviders(config, options.fetch);
+  const publicUrl = publicBaseUrl(config);
+  const backoff = { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS };
+
+  const deps: DomainDeps = {
+    store,
+    providers,
+    kratos: createKratosAdmin({
+      adminUrl: config.KRATOS_ADMIN_URL,
+      apiKey: config.ORY_API_KEY,
+      timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+    runtime,
+    backoff,
+    publicUrl,
+    revokeSessionsOnDecline: config.REVOKE_SESSIONS_ON_DECLINE,
+  };
+  const results = createResultRecorder(deps);
+  const initiation = createInitiation(deps, results);
+  const events = createEventProcessing(deps, results);
+  const sync = createIdentitySync(deps);
+  const gate = createLoginGate(
+    {
+      blockStatuses: new Set(config.LOGIN_BLOCK_STATUSES),
+      failOpen: config.LOGIN_FAIL_OPEN,
+      message: config.LOGIN_BLOCK_MESSAGE,
+      messageId: config.LOGIN_BLOCK_MESSAGE_ID,
+    },
+    store.readGate,
+  );
+  const worker = createWorker(
+    store,
+    createWorkerHandlers(events, sync, initiation),
+    {
+      pollMs: config.WORKER_POLL_MS,
+      batchSize: config.WORKER_BATCH_SIZE,
+      leaseMs: config.CLAIM_LEASE_MS,
+      maxAttempts: config.RETRY_MAX_ATTEMPTS,
+      backoff,
+      reconcileAfterMs: config.RECONCILE_AFTER_SECONDS * 1000,
+      reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    },
+    runtime,
+    logger,
+    metrics,
+  );
+  const app = await createApp({
+    logger,
+    store,
+    metrics,
+    clock: runtime.clock,
+    initiation,
+    events,
+    gate,
+    kratosPublic: createKratosPublic({
+      publicUrl: config.KRATOS_PUBLIC_URL,
+      timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+    providerStatuses: statuses,
+    settings: {
+      oryWebhookSecret: config.ORY_WEBHOOK_SECRET,
+      webhookBodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
+      callbackBodyLimit: config.CALLBACK_BODY_LIMIT_BYTES,
+      corsOrigins: config.CORS_ORIGINS,
+      metricsToken: config.METRICS_TOKEN,
+      publicUrl,
+    },
+    onEventStored: config.WORKER_ENABLED ? () => worker.wake() : () => {},
+  });
+
+  return {
+    app,
+    store,
+    worker,
+    providerStatuses: statuses,
+    logger,
+    async close() {
+      await app.close();
+      await worker.stop();
+      await store.close();
+    },
+  };
+}

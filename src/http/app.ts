@@ -1,0 +1,89 @@
+// createApp: the Fastify app with every face wired explicitly from its dependencies.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { EventProcessing } from "../domain/events.js";
+import type { Initiation } from "../domain/initiation.js";
+import type { LoginGate } from "../domain/login-gate.js";
+import type { KratosPublic } from "../identity/kratos-public.js";
+import type { Metrics } from "../lib/metrics.js";
+import type { Clock } from "../lib/runtime.js";
+import { PROVIDER_NAMES, type ProviderName, type ProviderStatus } from "../providers/provider.js";
+import type { Store } from "../store/index.js";
+import { registerCallbacks } from "./callbacks.js";
+import { errorHandler } from "./errors.js";
+import { registerHealth } from "./health.js";
+import { registerOryWebhooks } from "./ory-webhooks.js";
+import { registerStart } from "./start.js";
+
+export interface AppDeps {
+  logger: Logger;
+  store: Store;
+  metrics: Metrics;
+  clock: Clock;
+  initiation: Initiation;
+  events: EventProcessing;
+  gate: LoginGate;
+  kratosPublic: KratosPublic;
+  providerStatuses: readonly ProviderStatus[];
+  settings: {
+    oryWebhookSecret: string | undefined;
+    webhookBodyLimit: number;
+    callbackBodyLimit: number;
+    corsOrigins: readonly string[];
+    metricsToken: string | undefined;
+    publicUrl: string;
+  };
+  onEventStored(): void;
+}
+
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // No per-request log lines: the login and callback paths are hot; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.settings.webhookBodyLimit,
+    requestIdHeader: "x-request-id",
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: "not_found", message: `No route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  const enabled = deps.providerStatuses.filter((p) => p.enabled).map((p) => p.name);
+  const { settings } = deps;
+
+  registerHealth(app, {
+    store: deps.store,
+    metrics: deps.metrics,
+    clock: deps.clock,
+    metricsToken: settings.metricsToken,
+    providerStatuses: deps.providerStatuses,
+  });
+  // The login gate answers for every known provider route, enabled or not: a provider switched off
+  // must not break logins that Kratos still routes through its /validate URL.
+  registerOryWebhooks(app, {
+    providers: PROVIDER_NAMES,
+    webhookSecret: settings.oryWebhookSecret,
+    bodyLimit: settings.webhookBodyLimit,
+    initiation: deps.initiation,
+    gate: deps.gate,
+    metrics: deps.metrics,
+    startUrl: (provider: ProviderName) => `${settings.publicUrl}/${provider}/start`,
+  });
+  await registerCallbacks(app, {
+    providers: PROVIDER_NAMES,
+    bodyLimit: settings.callbackBodyLimit,
+    events: deps.events,
+    metrics: deps.metrics,
+    onStored: deps.onEventStored,
+  });
+  await registerStart(app, {
+    providers: enabled,
+    corsOrigins: settings.corsOrigins,
+    initiation: deps.initiation,
+    kratosPublic: deps.kratosPublic,
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+// The one place that turns errors into HTTP answers: typed codes to statuses, clear 4xx, generic 500.
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, type ErrorCode } from "../lib/errors.js";
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  not_configured: 503,
+  store_unavailable: 503,
+  upstream_unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  details?: readonly unknown[];
+}
+
+export function isStoreError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (code.startsWith("SQLITE_") || ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code)))
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(error.message);
+}
+
+function fromFastify(error: FastifyError): AppError | undefined {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AppError("payload_too_large", "Request body is larger than this route accepts");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new AppError("unsupported_media_type", "Content-Type must be application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AppError("invalid_request", "Body must not be empty");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new AppError("invalid_request", "Body is not valid JSON");
+    default:
+      if (error.statusCode === 400 && error instanceof SyntaxError)
+        return new AppError("invalid_request", "Body is not valid JSON");
+      if (error.statusCode === 413) return new AppError("payload_too_large", "Request body is too large");
+      return undefined;
+  }
+}
+
+export function toErrorReply(error: unknown): { status: number; body: ErrorBody } {
+  const known =
+    error instanceof AppError
+      ? error
+      : isStoreError(error)
+        ? new AppError("store_unavailable", "The gateway cannot reach its database; try again")
+        : fromFastify(error as FastifyError);
+  if (!known) return { status: 500, body: { error: "internal", message: "Internal error" } };
+  const body: ErrorBody = { error: known.code, message: known.message };
+  if (known.details.length > 0) body.details = known.details;
+  return { status: STATUS[known.code], body };
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const { status, body } = toErrorReply(error);
+  if (status >= 500) request.log.error({ err: error }, "request failed");
+  if (status === 503) reply.header("retry-after", "5");
+  return reply.status(status).send(body);
+}

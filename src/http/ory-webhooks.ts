@@ -1,0 +1,88 @@
+// Kratos Actions: POST /{provider}/initiate (registration.after, post-persist) and /{provider}/validate (login.after).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { isUuid } from "../domain/results.js";
+import type { Initiation } from "../domain/initiation.js";
+import type { LoginGate } from "../domain/login-gate.js";
+import type { Metrics } from "../lib/metrics.js";
+import type { ProviderName } from "../providers/provider.js";
+import { createSecretCheck } from "./secret-header.js";
+import { parseInput } from "./validation.js";
+
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+const identityId = z
+  .string({ error: "is required" })
+  .refine(isUuid, "must be a Kratos identity id (UUID)")
+  .refine((v) => v !== NIL_UUID, "is the nil UUID: the hook runs pre-persist; configure it method-scoped without parse");
+const optionalText = z.string().max(512).nullish();
+
+const initiateBody = z.object({
+  kratos_identity_id: identityId,
+  email: optionalText,
+  first_name: optionalText,
+  last_name: optionalText,
+  schema_id: optionalText,
+  flow_id: optionalText,
+});
+const validateBody = z.object({ kratos_identity_id: identityId, session_id: optionalText });
+
+export interface OryWebhookDeps {
+  providers: readonly ProviderName[];
+  webhookSecret: string | undefined;
+  bodyLimit: number;
+  initiation: Initiation;
+  gate: LoginGate;
+  metrics: Metrics;
+  startUrl(provider: ProviderName): string;
+}
+
+const ALLOW = '{"allow":true}';
+
+export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) {
+  const authenticate = createSecretCheck(deps.webhookSecret, "X-Webhook-Secret", "ORY_WEBHOOK_SECRET");
+  const opts = { bodyLimit: deps.bodyLimit };
+
+  const allowed = deps.metrics.oryWebhooks.labels({ route: "validate", outcome: "allow" });
+
+  for (const provider of deps.providers) {
+    app.post(`/${provider}/initiate`, opts, async (request, reply) => {
+      authenticate(request.headers["x-webhook-secret"]);
+      const body = parseInput(initiateBody, request.body);
+      const trigger = request.headers["ory-webhook-trigger-id"];
+      const outcome = await deps.initiation.initiate(provider, {
+        subject: {
+          identityId: body.kratos_identity_id,
+          email: body.email,
+          firstName: body.first_name,
+          lastName: body.last_name,
+        },
+        triggerId: typeof trigger === "string" && trigger.length > 0 ? trigger.slice(0, 200) : null,
+      });
+      const v = outcome.verification;
+      deps.metrics.oryWebhooks.inc({ route: "initiate", outcome: outcome.sessionReady ? "ok" : "retrying" });
+      // Never a 5xx here: the identity already exists, so failing would strand the user (ory/kratos#3352).
+      return reply.status(outcome.sessionReady ? 200 : 202).send({
+        provider,
+        verification_id: v.id,
+        session_id: v.session_id,
+        status: v.status,
+        verification_url: v.verification_url,
+        start_url: deps.startUrl(provider),
+        error: v.last_error,
+      });
+    });
+
+    app.post(`/${provider}/validate`, opts, async (request, reply) => {
+      authenticate(request.headers["x-webhook-secret"]);
+      const body = parseInput(validateBody, request.body);
+      const decision = await deps.gate(body.kratos_identity_id);
+      if (decision.allow) {
+        allowed.inc();
+        return reply.status(200).header("content-type", "application/json; charset=utf-8").send(ALLOW);
+      }
+      deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
+      return reply.status(403).header("content-type", "application/json; charset=utf-8").send(decision.body);
+    });
+  }
+}
+

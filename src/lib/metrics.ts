@@ -1,0 +1,42 @@
+// Prometheus metrics: one registry per app, counters on every face and queue, queue gauges read at scrape time.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "idv_" });
+  return {
+    registry,
+    callbacks: new Counter({
+      name: "idv_callbacks_total",
+      help: "Provider callbacks by provider and outcome (stored, duplicate, ignored, rejected).",
+      labelNames: ["provider", "outcome"] as const,
+      registers: [registry],
+    }),
+    oryWebhooks: new Counter({
+      name: "idv_ory_webhooks_total",
+      help: "Ory webhook calls by route and outcome.",
+      labelNames: ["route", "outcome"] as const,
+      registers: [registry],
+    }),
+    jobs: new Counter({
+      name: "idv_jobs_total",
+      help: "Worker jobs by queue, kind and outcome (done, retry, dead).",
+      labelNames: ["queue", "kind", "outcome"] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: "idv_queue_depth",
+      help: "Rows per queue and state (pending, running, dead).",
+      labelNames: ["queue", "state"] as const,
+      registers: [registry],
+    }),
+    queueOldest: new Gauge({
+      name: "idv_queue_oldest_age_seconds",
+      help: "Age of the oldest unfinished row per queue.",
+      labelNames: ["queue"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

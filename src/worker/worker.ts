@@ -1,0 +1,149 @@
+// The worker: claims inbox and outbox rows, runs them, retries with backoff, dead-letters, reconciles, shuts down cleanly.
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { backoffDelay, type BackoffPolicy } from "../lib/backoff.js";
+import { describeError, UpstreamError } from "../lib/errors.js";
+import type { Metrics } from "../lib/metrics.js";
+import type { Runtime } from "../lib/runtime.js";
+import type { InboxRow, OutboxRow, Queue, Store } from "../store/index.js";
+
+export interface WorkerSettings {
+  pollMs: number;
+  batchSize: number;
+  leaseMs: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  reconcileAfterMs: number;
+  reconcileIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface WorkerHandlers {
+  inbox(row: InboxRow): Promise<unknown>;
+  outbox(row: OutboxRow): Promise<unknown>;
+  reconcile(ageMs: number): Promise<number>;
+}
+
+export interface Worker {
+  start(): void;
+  /** Runs one round of every queue now (tests, and a nudge after new work arrives). */
+  runOnce(): Promise<number>;
+  wake(): void;
+  stop(): Promise<void>;
+  readonly id: string;
+}
+
+export function createWorker(
+  store: Store,
+  handlers: WorkerHandlers,
+  settings: WorkerSettings,
+  runtime: Runtime,
+  logger: Logger,
+  metrics: Metrics,
+): Worker {
+  const id = `${hostname()}:${process.pid}:${runtime.newId().slice(0, 8)}`;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<number> | undefined;
+  let lastReconcile = 0;
+
+  async function drain<T extends InboxRow | OutboxRow>(
+    queueName: "inbox" | "outbox",
+    queue: Queue<"inbox"> | Queue<"outbox">,
+    handle: (row: T) => Promise<unknown>,
+  ): Promise<number> {
+    const now = runtime.clock.now();
+    const rows = (await queue.claim(id, settings.batchSize, now, settings.leaseMs)) as T[];
+    await Promise.all(
+      rows.map(async (row) => {
+        const kind = "kind" in row ? row.kind : row.event_name;
+        try {
+          await handle(row);
+          await queue.complete(row.id, id, runtime.clock.now());
+          metrics.jobs.inc({ queue: queueName, kind, outcome: "done" });
+        } catch (error) {
+          const message = describeError(error);
+          const permanent = error instanceof UpstreamError && !error.retryable;
+          if (permanent || row.attempts >= settings.maxAttempts) {
+            await queue.kill(row.id, id, message, runtime.clock.now());
+            metrics.jobs.inc({ queue: queueName, kind, outcome: "dead" });
+            logger.error({ queue: queueName, job: row.id, kind, attempts: row.attempts, err: message }, "job dead-lettered");
+            return;
+          }
+          const retryAfter = error instanceof UpstreamError ? error.retryAfterMs : undefined;
+          const delay = backoffDelay(settings.backoff, row.attempts, runtime.random, retryAfter);
+          await queue.retry(row.id, id, message, runtime.clock.now() + delay);
+          metrics.jobs.inc({ queue: queueName, kind, outcome: "retry" });
+          logger.warn({ queue: queueName, job: row.id, kind, attempts: row.attempts, delay, err: message }, "job will be retried");
+        }
+      }),
+    );
+    return rows.length;
+  }
+
+  async function round(): Promise<number> {
+    let done = 0;
+    const now = runtime.clock.now();
+    if (now - lastReconcile >= settings.reconcileIntervalMs) {
+      lastReconcile = now;
+      const queued = await handlers.reconcile(settings.reconcileAfterMs);
+      if (queued > 0) logger.info({ queued }, "reconciler queued stale verifications for a provider re-read");
+    }
+    done += await drain("inbox", store.inbox, handlers.inbox);
+    done += await drain("outbox", store.outbox, handlers.outbox);
+    return done;
+  }
+
+  function runOnce(): Promise<number> {
+    // One round at a time per process: a nudge during a round waits for it.
+    const next = (current ?? Promise.resolve(0)).then(round, round);
+    current = next.catch(() => 0);
+    return next;
+  }
+
+  function schedule(delay: number) {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(loop, delay);
+  }
+
+  async function loop() {
+    if (!running) return;
+    let delay = settings.pollMs;
+    try {
+      const processed = await runOnce();
+      if (processed > 0) delay = 0; // more may be waiting
+    } catch (error) {
+      logger.error({ err: describeError(error) }, "worker round failed (store unavailable?)");
+      delay = Math.max(settings.pollMs, 1000);
+    }
+    schedule(delay);
+  }
+
+  return {
+    id,
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    wake() {
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      if (current) {
+        // Finish claimed work within the grace period; whatever is still claimed after it is handed back.
+        await Promise.race([current, new Promise((r) => setTimeout(r, settings.shutdownTimeoutMs).unref())]);
+      }
+      try {
+        const released = (await store.inbox.release(id)) + (await store.outbox.release(id));
+        if (released > 0) logger.warn({ released }, "released claimed work on shutdown");
+      } catch (error) {
+        logger.error({ err: describeError(error) }, "could not release claimed work; leases will expire");
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// The whole Persona journey over real sockets: registration → inquiry → signed callback → Kratos metadata → login gate.
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { describeEachDatabase } from "../support/databases.js";
+import { type Harness, PUBLIC_URL, eventually, startHarness } from "../support/harness.js";
+
+describeEachDatabase("Persona end to end", (kind) => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness(kind);
+  });
+  afterEach(async () => {
+    expect(h.kratos.specViolations).toEqual([]);
+    expect(h.persona.specViolations).toEqual([]);
+    await h.close();
+  });
+
+  it("creates one inquiry per identity, mirrors it into Kratos, and follows the decision", async () => {
+    const identity = h.kratos.createIdentity({ email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } });
+    const first = await h.initiate(identity.id, { triggerId: "trigger-1" });
+    expect(first.status).toBe(200);
+    const body = first.json as { session_id: string; status: string; start_url: string; verification_url: string };
+    expect(body.session_id).toMatch(/^inq_/);
+    expect(body.status).toBe("created");
+    expect(body.start_url).toBe(`${PUBLIC_URL}/persona/start`);
+    expect(body.verification_url).toContain(body.session_id);
+
+    // The inquiry carries the Kratos identity as reference id.
+    const inquiry = h.persona.inquiries.get(body.session_id);
+    expect(inquiry?.referenceId).toBe(identity.id);
+
+    // A Kratos retry (same trigger) and a second registration call return the same inquiry.
+    const retry = await h.initiate(identity.id, { triggerId: "trigger-1" });
+    const again = await h.initiate(identity.id, { triggerId: "trigger-2" });
+    expect((retry.json as { session_id: string }).session_id).toBe(body.session_id);
+    expect((again.json as { session_id: string }).session_id).toBe(body.session_id);
+    expect(h.persona.inquiries.size).toBe(1);
+
+    await h.drain();
+    let stored = h.kratos.identities.get(identity.id);
+    expect(stored?.metadata_admin).toMatchObject({ persona: { status: "created", inquiry_id: body.session_id } });
+    expect(stored?.metadata_public).toMatchObject({
+      idv: { status: "created", provider: "persona", verified_at: null, start_url: `${PUBLIC_URL}/persona/start` },
+    });
+    const patchesAfterInitiate = h.kratos.patchCount(identity.id);
+    expect(patchesAfterInitiate).toBe(1);
+
+    // Persona approves; the signed webhook reaches the gateway, the worker re-reads and applies it.
+    const delivery = h.persona.setStatus(body.session_id, "approved");
+    expect(await delivery?.done).toBe("delivered");
+    await h.drain();
+    stored = h.kratos.identities.get(identity.id);
+    expect(stored?.metadata_admin).toMatchObject({ persona: { status: "approved" } });
+    const idv = (stored?.metadata_public as { idv: { status: string; verified_at: string } }).idv;
+    expect(idv.status).toBe("approved");
+    expect(Date.parse(idv.verified_at)).not.toBeNaN();
+    expect((await h.validate(identity.id)).status).toBe(200);
+
+    // Nothing changed: replaying the work writes nothing more to Kratos.
+    const patches = h.kratos.patchCount(identity.id);
+    h.persona.emit(body.session_id, "inquiry.approved");
+    await eventually(() => h.persona.deliveries.every((d) => d.attempts.length > 0));
+    await h.drain();
+    expect(h.kratos.patchCount(identity.id)).toBe(patches);
+  });
+
+  it("blocks the login of a declined identity with Kratos' message shape and revokes its sessions", async () => {
+    const identity = h.kratos.createIdentity({ email: "mallory@example.com" });
+    h.kratos.createSession(identity.id);
+    const started = await h.initiate(identity.id);
+    const inquiryId = (started.json as { session_id: string }).session_id;
+    expect(await h.persona.setStatus(inquiryId, "declined")?.done).toBe("delivered");
+    await h.drain();
+
+    const answer = await h.validate(identity.id);
+    expect(answer.status).toBe(403);
+    expect(answer.json).toEqual({
+      messages: [
+        {
+          instance_ptr: "#/",
+          messages: [
+            {
+              id: 9000001,
+              text: expect.stringContaining("not successful"),
+              type: "error",
+              context: { reason: "identity_verification_blocked", status: "declined" },
+            },
+          ],
+        },
+      ],
+    });
+    expect(h.kratos.sessionRevocations.map((r) => r.identityId)).toEqual([identity.id]);
+    expect(h.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({ persona: { status: "declined" } });
+  });
+
+  it("lets an identity with no verification or a pending one log in under the default policy", async () => {
+    const identity = h.kratos.createIdentity({ email: "new@example.com" });
+    expect((await h.validate(identity.id)).status).toBe(200);
+    await h.initiate(identity.id);
+    await h.drain();
+    expect((await h.validate(identity.id)).status).toBe(200);
+  });
+});
