@@ -1,0 +1,73 @@
+// Config: defaults, every invalid variable named at once, production refusals, and the README reference kept in sync.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./load.js";
+import { renderConfigReference } from "./reference.js";
+import { configSchema } from "./schema.js";
+
+describe("loadConfig", () => {
+  it("starts with no settings at all, on SQLite, port 3000, default policy", () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.SQLITE_PATH).toBe("./data/idv-gateway.db");
+    expect(config.LOGIN_BLOCK_STATUSES).toEqual(["declined"]);
+    expect(config.LOGIN_FAIL_OPEN).toBe(false);
+    expect(config.REVOKE_SESSIONS_ON_DECLINE).toBe(true);
+    expect(config.PERSONA_INQUIRY_TYPE).toBe("hosted-embedded");
+    expect(config.PERSONA_API_BASE).toBe("https://api.withpersona.com/api/v1");
+    expect(config.PERSONA_SIGNATURE_TOLERANCE_SECONDS).toBe(48 * 3600);
+    expect(config.RETRY_MAX_ATTEMPTS).toBe(20);
+    expect(config.CLAIM_LEASE_MS).toBe(30_000);
+  });
+
+  it("reads lists, booleans and numbers from strings, and treats empty values as unset", () => {
+    const config = loadConfig({
+      PERSONA_WEBHOOK_SECRET: "wbhsec_new, wbhsec_old",
+      LOGIN_BLOCK_STATUSES: "declined,failed",
+      REVOKE_SESSIONS_ON_DECLINE: "false",
+      PORT: "8080",
+      ORY_API_KEY: "",
+    });
+    expect(config.PERSONA_WEBHOOK_SECRET).toEqual(["wbhsec_new", "wbhsec_old"]);
+    expect(config.LOGIN_BLOCK_STATUSES).toEqual(["declined", "failed"]);
+    expect(config.REVOKE_SESSIONS_ON_DECLINE).toBe(false);
+    expect(config.PORT).toBe(8080);
+    expect(config.ORY_API_KEY).toBeUndefined();
+  });
+
+  it("names every invalid variable in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", PERSONA_INQUIRY_TYPE: "popup", LOGIN_BLOCK_STATUSES: "declined,bogus", DATABASE_URL: "mysql://x" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ["PORT", "PERSONA_INQUIRY_TYPE", "LOGIN_BLOCK_STATUSES", "DATABASE_URL"]) expect(message).toContain(name);
+  });
+
+  it("refuses unsafe defaults in production", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/ORY_WEBHOOK_SECRET: required in production/);
+    expect(() =>
+      loadConfig({ NODE_ENV: "production", ORY_WEBHOOK_SECRET: "x".repeat(32), GATEWAY_PUBLIC_URL: "http://idv.example.com" }),
+    ).toThrow(/GATEWAY_PUBLIC_URL: must be an https/);
+    expect(
+      loadConfig({ NODE_ENV: "production", ORY_WEBHOOK_SECRET: "x".repeat(32), GATEWAY_PUBLIC_URL: "https://idv.example.com" })
+        .NODE_ENV,
+    ).toBe("production");
+  });
+
+  it("rejects a block message id inside Kratos' own catalogue", () => {
+    expect(() => loadConfig({ LOGIN_BLOCK_MESSAGE_ID: "4000001" })).toThrow(/LOGIN_BLOCK_MESSAGE_ID/);
+  });
+});
+
+describe("README configuration reference", () => {
+  it("documents every setting, exactly as the schema renders it", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(renderConfigReference());
+    for (const name of Object.keys(configSchema.shape)) expect(readme).toContain(`| \`${name}\` |`);
+  });
+});
