@@ -25,8 +25,6 @@ export interface GatewayOptions {
   runtime?: Runtime;
   logger?: Logger;
   fetch?: FetchLike;
-  /** PostgreSQL schema to isolate in (tests). */
-  pgSchema?: string;
 }
 
 export interface Gateway {
@@ -48,13 +46,13 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-export function openConfiguredStore(config: Config, logger: Logger, pgSchema?: string): Store {
+export function openConfiguredStore(config: Config, logger: Logger): Store {
   return openStore({
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.SQLITE_PATH,
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     poolSize: config.DATABASE_POOL_SIZE,
-    ...(pgSchema ? { pgSchema } : {}),
+    ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),
     onPoolError: (error) => logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),
   });
 }
@@ -62,7 +60,7 @@ export function openConfiguredStore(config: Config, logger: Logger, pgSchema?: s
 export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const runtime = options.runtime ?? systemRuntime;
   const logger = options.logger ?? createLogger(config);
-  const store = openConfiguredStore(config, logger, options.pgSchema);
+  const store = openConfiguredStore(config, logger);
   const metrics = createMetrics();
   const { providers, statuses } = configureProviders(config, options.fetch);
   const publicUrl = publicBaseUrl(config);

@@ -54,6 +54,11 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional()
     .describe("PostgreSQL connection URL (`postgres://user:pass@host:5432/db`). Unset: embedded SQLite."),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, "must be a plain lowercase PostgreSQL identifier")
+    .optional()
+    .describe("PostgreSQL schema holding the gateway's tables (it must exist). Unset: the server's search_path."),
   DATABASE_POOL_SIZE: int(10, 1).describe("PostgreSQL connection pool size."),
   SQLITE_PATH: z
     .string()

@@ -1,6 +1,6 @@
 // The one place that turns errors into HTTP answers: typed codes to statuses, clear 4xx, generic 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, type ErrorCode } from "../lib/errors.js";
+import { AppError, type ErrorCode, UpstreamError } from "../lib/errors.js";
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -53,7 +53,10 @@ export function toErrorReply(error: unknown): { status: number; body: ErrorBody 
       ? error
       : isStoreError(error)
         ? new AppError("store_unavailable", "The gateway cannot reach its database; try again")
-        : fromFastify(error as FastifyError);
+        : error instanceof UpstreamError && error.retryable
+          ? // A provider or Kratos outage during a request (e.g. /start re-reading a session): retryable, not our fault.
+            new AppError("upstream_unavailable", `${error.service} is unavailable right now; please try again shortly`)
+          : fromFastify(error as FastifyError);
   if (!known) return { status: 500, body: { error: "internal", message: "Internal error" } };
   const body: ErrorBody = { error: known.code, message: known.message };
   if (known.details.length > 0) body.details = known.details;

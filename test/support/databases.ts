@@ -38,7 +38,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   await client.end();
   return {
     kind,
-    env: { DATABASE_URL: url },
+    env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
     pgSchema: schema,
     drop: async () => {
       const c = new pg.Client({ connectionString: url });

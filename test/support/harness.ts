@@ -65,7 +65,7 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
     ...db.env,
     ...opts.env,
   };
-  const gateway = await buildGateway(loadConfig(env), db.pgSchema ? { pgSchema: db.pgSchema } : {});
+  const gateway = await buildGateway(loadConfig(env));
   await gateway.store.migrate();
   await gateway.app.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;

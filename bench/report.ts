@@ -1,0 +1,137 @@
+// Turns run records into the tables the benchmark prints: every run, medians with gateway/bare ratios, targets.
+import type { LoadResult } from "./load.js";
+import type { ProcessSample } from "./processes.js";
+import type { ServerKind } from "./scenarios.js";
+
+export interface RunRecord {
+  scenario: "validate" | "callback";
+  kind: ServerKind;
+  run: number;
+  load: LoadResult;
+  process: ProcessSample;
+  /** Responses with a status the route should not answer, plus socket errors and timeouts. */
+  bad: number;
+  problem?: string | undefined;
+}
+
+export const TARGETS = {
+  validateRatio: 0.7,
+  callbackRps: 5000,
+  callbackP99Ms: 10,
+  rssMb: 150,
+};
+
+const MB = 1024 * 1024;
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number) => n.toFixed(2);
+const pct = (n: number) => `${Math.round(n * 100)}%`;
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+export function runRow(r: RunRecord): string[] {
+  return [
+    r.scenario,
+    r.kind,
+    String(r.run),
+    int(r.load.rps),
+    ms(r.load.p50Ms),
+    ms(r.load.p99Ms),
+    (r.process.peakRss / MB).toFixed(1),
+    pct(r.process.cpu),
+    pct(r.load.generatorCpu),
+    String(r.bad),
+  ];
+}
+
+export const RUN_HEAD = ["route", "server", "run", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "server CPU", "loadgen CPU", "bad"];
+
+export function runsTable(records: RunRecord[]): string {
+  return table(RUN_HEAD, records.map(runRow));
+}
+
+function pick(records: RunRecord[], scenario: string, kind: ServerKind) {
+  return records.filter((r) => r.scenario === scenario && r.kind === kind).sort((a, b) => a.run - b.run);
+}
+
+/** gateway/bare throughput of each run pair (the two ran back to back), then their median. */
+export function ratio(records: RunRecord[], scenario: string): number {
+  const bare = pick(records, scenario, "bare");
+  const gateway = pick(records, scenario, "gateway");
+  const ratios = gateway.flatMap((g) => {
+    const b = bare.find((x) => x.run === g.run);
+    return b ? [g.load.rps / b.load.rps] : [];
+  });
+  return median(ratios);
+}
+
+export function summaryTable(records: RunRecord[]): string {
+  const rows: string[][] = [];
+  for (const scenario of ["validate", "callback"] as const) {
+    for (const kind of ["bare", "gateway"] as const) {
+      const runs = pick(records, scenario, kind);
+      if (runs.length === 0) continue;
+      rows.push([
+        `POST /persona/${scenario}`,
+        kind,
+        int(median(runs.map((r) => r.load.rps))),
+        ms(median(runs.map((r) => r.load.p50Ms))),
+        ms(median(runs.map((r) => r.load.p99Ms))),
+        (median(runs.map((r) => r.process.peakRss)) / MB).toFixed(1),
+        kind === "gateway" ? ratio(records, scenario).toFixed(2) : "",
+        String(runs.reduce((n, r) => n + r.bad, 0)),
+      ]);
+    }
+  }
+  return table(["route", "server", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "gateway/bare", "bad"], rows);
+}
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  verdict: "PASS" | "FAIL" | "INVALID" | "SKIPPED";
+}
+
+export function verdicts(records: RunRecord[]): Verdict[] {
+  const invalid = (scenario: string) =>
+    records.some((r) => r.scenario === scenario && r.kind === "gateway" && (r.bad > 0 || r.problem !== undefined));
+  const judge = (scenario: string, measured: number, ok: boolean, text: string, target: string): Verdict => {
+    if (Number.isNaN(measured)) return { target, measured: "not run", verdict: "SKIPPED" };
+    return { target, measured: text, verdict: invalid(scenario) ? "INVALID" : ok ? "PASS" : "FAIL" };
+  };
+  const out: Verdict[] = [];
+  const r = ratio(records, "validate");
+  out.push(judge("validate", r, r >= TARGETS.validateRatio, `${r.toFixed(2)}x bare`, `/persona/validate >= ${TARGETS.validateRatio}x bare`));
+  const callback = pick(records, "callback", "gateway");
+  const rps = median(callback.map((x) => x.load.rps));
+  out.push(judge("callback", rps, rps >= TARGETS.callbackRps, `${int(rps)} req/s`, `/persona/callback >= ${int(TARGETS.callbackRps)} req/s`));
+  const p99 = median(callback.map((x) => x.load.p99Ms));
+  out.push(judge("callback", p99, p99 < TARGETS.callbackP99Ms, `p99 ${ms(p99)} ms`, `/persona/callback p99 < ${TARGETS.callbackP99Ms} ms`));
+  // A memory ceiling is about the worst moment: the highest peak over every gateway run, not a median.
+  const gateways = records.filter((x) => x.kind === "gateway");
+  const rss = gateways.length > 0 ? Math.max(...gateways.map((x) => x.process.peakRss)) / MB : Number.NaN;
+  out.push({
+    target: `gateway RSS under load < ${TARGETS.rssMb} MB`,
+    measured: Number.isNaN(rss) ? "not run" : `${rss.toFixed(1)} MB (highest peak)`,
+    verdict: Number.isNaN(rss) ? "SKIPPED" : rss < TARGETS.rssMb ? "PASS" : "FAIL",
+  });
+  return out;
+}
+
+export function verdictTable(list: Verdict[]): string {
+  return table(
+    ["target", "measured", "verdict"],
+    list.map((v) => [v.target, v.measured, v.verdict]),
+  );
+}

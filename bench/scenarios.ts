@@ -1,0 +1,132 @@
+// The two measured routes: how to prepare each server, what load to send, and how to tell a valid run.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type autocannon from "autocannon";
+import SQLite from "better-sqlite3";
+import { type CallbackPool, callbackPool, prng, seedIdentities, validateCases } from "./fixtures.js";
+import { runNode } from "./processes.js";
+
+export type ServerKind = "bare" | "gateway";
+
+export interface Scenario {
+  name: "validate" | "callback";
+  /** Statuses a correct answer may have; any other response makes the run invalid. */
+  goodStatuses: ReadonlySet<number>;
+  /** Env for one server process (the gateway's database is made fresh here when the scenario needs it). */
+  env(kind: ServerKind, run: number): Promise<NodeJS.ProcessEnv>;
+  requests(kind: ServerKind): autocannon.Request[];
+  /** A few requests sent by hand before the load: exact status and bytes; throws when they differ. */
+  check(kind: ServerKind, url: string): Promise<void>;
+  /** After the gateway stopped: a problem with what it did, or undefined. */
+  verify?(run: number, okResponses: number): string | undefined;
+  /** Something worth printing about the last run that does not invalidate it. */
+  note?(): string | undefined;
+}
+
+export interface Setup {
+  dir: string;
+  gatewayEnv: NodeJS.ProcessEnv;
+  oryWebhookSecret: string;
+  personaWebhookSecret: string;
+}
+
+const CLI = "dist/cli/index.js";
+const JSON_TYPE = "application/json";
+
+async function post(url: string, headers: Record<string, string>, body: string | Buffer) {
+  const response = await fetch(url, { method: "POST", headers, body });
+  return { status: response.status, text: await response.text() };
+}
+
+function expectAnswer(what: string, got: { status: number; text: string }, status: number, text: string) {
+  if (got.status !== status || got.text !== text) {
+    throw new Error(`${what}: expected ${status} ${text}\n  got ${got.status} ${got.text}`);
+  }
+}
+
+export async function validateScenario(setup: Setup, identityCount: number): Promise<Scenario> {
+  const sqlitePath = join(setup.dir, "validate.db");
+  const env = { ...setup.gatewayEnv, SQLITE_PATH: sqlitePath, WORKER_ENABLED: "true" };
+  await runNode([CLI, "migrate"], env);
+  const random = prng(20240601);
+  const identities = seedIdentities(sqlitePath, identityCount, random);
+  const cases = validateCases(identities, 1000, random);
+  const blockedFile = join(setup.dir, "bare-blocked.json");
+  const blocked: Record<string, string> = {};
+  for (const c of cases) if (c.status === 403) blocked[JSON.parse(c.body).kratos_identity_id] = c.response;
+  writeFileSync(blockedFile, JSON.stringify(blocked));
+  const headers = { "content-type": JSON_TYPE, "x-webhook-secret": setup.oryWebhookSecret };
+
+  return {
+    name: "validate",
+    goodStatuses: new Set([200, 403]),
+    async env(kind) {
+      return kind === "gateway" ? env : { ...setup.gatewayEnv, BARE_MODE: "validate", BARE_BLOCKED: blockedFile };
+    },
+    requests: () => cases.map((c) => ({ method: "POST", path: "/persona/validate", headers, body: c.body })),
+    async check(kind, url) {
+      for (const status of [200, 403]) {
+        const c = cases.find((x) => x.status === status);
+        if (!c) continue;
+        expectAnswer(`${kind} /persona/validate`, await post(`${url}/persona/validate`, headers, c.body), c.status, c.response);
+      }
+    },
+  };
+}
+
+export async function callbackScenario(setup: Setup, poolSize: number): Promise<Scenario> {
+  const pool: CallbackPool = callbackPool(setup.personaWebhookSecret, poolSize);
+  const dbPath = (run: number) => join(setup.dir, `callback-${run}.db`);
+  const STORED = '{"received":true,"outcome":"stored"}';
+  let checked = 0;
+
+  return {
+    name: "callback",
+    goodStatuses: new Set([200]),
+    async env(kind, run) {
+      // A fresh inbox per gateway run, so the pre-signed event ids are all new to it.
+      pool.rewind();
+      pool.unique = kind === "gateway";
+      if (kind === "bare") return { ...setup.gatewayEnv, BARE_MODE: "callback" };
+      const env = { ...setup.gatewayEnv, SQLITE_PATH: dbPath(run), WORKER_ENABLED: "false" };
+      await runNode([CLI, "migrate"], env);
+      return env;
+    },
+    requests: () => [
+      {
+        method: "POST",
+        path: "/persona/callback",
+        headers: { "content-type": JSON_TYPE },
+        setupRequest: (request) => {
+          const signed = pool.next();
+          return { ...request, headers: { ...request.headers, "persona-signature": signed.signature }, body: signed.body };
+        },
+      },
+    ],
+    async check(kind, url) {
+      const signed = pool.next();
+      const headers = { "content-type": JSON_TYPE, "persona-signature": signed.signature };
+      expectAnswer(`${kind} /persona/callback`, await post(`${url}/persona/callback`, headers, signed.body), 200, STORED);
+      checked = 1;
+      if (kind === "gateway") {
+        // A tampered body must be refused: proves the gateway really checks signatures under this setup.
+        const tampered = Buffer.from(signed.body.toString("utf8").replace("approved", "declined"));
+        const answer = await post(`${url}/persona/callback`, headers, tampered);
+        if (answer.status !== 401) throw new Error(`gateway accepted a tampered callback: ${answer.status} ${answer.text}`);
+      }
+    },
+    verify(run, okResponses) {
+      const db = new SQLite(dbPath(run), { readonly: true });
+      try {
+        const row = db.prepare<[], { n: number }>("select count(*) as n from inbox").get();
+        const rows = row?.n ?? 0;
+        const answered = okResponses + checked;
+        return rows === answered ? undefined : `inbox holds ${rows} events but the gateway answered 200 to ${answered}`;
+      } finally {
+        db.close();
+      }
+    },
+    note: () =>
+      pool.signedLate > 0 ? `${pool.signedLate} callbacks were signed during the load (raise --pool)` : undefined,
+  };
+}

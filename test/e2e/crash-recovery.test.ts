@@ -1,0 +1,80 @@
+// A gateway process killed (SIGKILL) right after acknowledging a callback applies the event after restart.
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { type KratosFake, startKratosFake } from "../fakes/kratos-fake.js";
+import { type PersonaSimulator, startPersonaSimulator } from "../fakes/persona-simulator.js";
+import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../support/databases.js";
+import { freePort, type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
+import { eventually, ORY_API_KEY, ORY_SECRET, PERSONA_KEY, PERSONA_SECRET, PERSONA_TEMPLATE } from "../support/harness.js";
+
+describeEachDatabase("crash recovery", (kind) => {
+  let kratos: KratosFake;
+  let persona: PersonaSimulator;
+  let db: TestDatabase;
+  let running: GatewayProcess | undefined;
+  beforeEach(async () => {
+    kratos = await startKratosFake({ apiKey: ORY_API_KEY });
+    persona = await startPersonaSimulator({ apiKey: PERSONA_KEY });
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await running?.kill("SIGKILL");
+    await persona.close();
+    await kratos.close();
+    await db.drop();
+  });
+
+  it("applies an acknowledged callback after the process was killed before working on it", async () => {
+    const port = await freePort();
+    const env = {
+      ...db.env,
+      ORY_WEBHOOK_SECRET: ORY_SECRET,
+      ORY_API_KEY,
+      KRATOS_ADMIN_URL: kratos.adminUrl,
+      KRATOS_PUBLIC_URL: kratos.publicUrl,
+      PERSONA_API_KEY: PERSONA_KEY,
+      PERSONA_TEMPLATE_ID: PERSONA_TEMPLATE,
+      PERSONA_WEBHOOK_SECRET: PERSONA_SECRET,
+      PERSONA_API_BASE: persona.baseUrl,
+      WORKER_POLL_MS: "20",
+      RETRY_BASE_MS: "20",
+    };
+    // First life: the worker is off, so nothing acknowledged can have been applied before the kill.
+    running = await spawnGateway({ ...env, WORKER_ENABLED: "false" }, port);
+    persona.setWebhook(`${running.url}/persona/callback`, [PERSONA_SECRET]);
+    const identity = kratos.createIdentity({ email: "ada@example.com" });
+    const initiated = await fetch(`${running.url}/persona/initiate`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-webhook-secret": ORY_SECRET },
+      body: JSON.stringify({ kratos_identity_id: identity.id }),
+    });
+    expect(initiated.status).toBe(200);
+    const { session_id: inquiryId } = (await initiated.json()) as { session_id: string };
+    const delivery = persona.setStatus(inquiryId, "declined");
+    expect(await delivery?.done).toBe("delivered");
+    expect(delivery?.attempts.map((a) => a.status)).toEqual([200]);
+    expect(await running.kill("SIGKILL")).toBeNull();
+    expect(kratos.patchCount(identity.id)).toBe(0);
+
+    // Second life: the stored event is applied; Kratos gets the decision and the sessions are revoked.
+    running = await spawnGateway(env, port);
+    await eventually(
+      () => (kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } })?.persona?.status === "declined",
+      15_000,
+    );
+    const validate = await fetch(`${running.url}/persona/validate`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-webhook-secret": ORY_SECRET },
+      body: JSON.stringify({ kratos_identity_id: identity.id }),
+    });
+    expect(validate.status).toBe(403);
+    expect(persona.deliveries).toHaveLength(1);
+  });
+
+  it("finishes or hands back claimed work on SIGTERM and exits 0", async () => {
+    const port = await freePort();
+    running = await spawnGateway({ ...db.env, LOG_LEVEL: "info" }, port);
+    expect(await running.kill("SIGTERM")).toBe(0);
+    expect(running.output()).toContain("shutting down");
+    running = undefined;
+  });
+});
