@@ -1,7 +1,7 @@
 // The whole Persona journey over real sockets: registration → inquiry → signed callback → Kratos metadata → login gate.
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { describeEachDatabase } from "../support/databases.js";
-import { type Harness, PUBLIC_URL, eventually, startHarness } from "../support/harness.js";
+import { eventually, type Harness, PUBLIC_URL, startHarness } from "../support/harness.js";
 
 describeEachDatabase("Persona end to end", (kind) => {
   let h: Harness;
@@ -15,10 +15,18 @@ describeEachDatabase("Persona end to end", (kind) => {
   });
 
   it("creates one inquiry per identity, mirrors it into Kratos, and follows the decision", async () => {
-    const identity = h.kratos.createIdentity({ email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } });
+    const identity = h.kratos.createIdentity({
+      email: "ada@example.com",
+      name: { first: "Ada", last: "Lovelace" },
+    });
     const first = await h.initiate(identity.id, { triggerId: "trigger-1" });
     expect(first.status).toBe(200);
-    const body = first.json as { session_id: string; status: string; start_url: string; verification_url: string };
+    const body = first.json as {
+      session_id: string;
+      status: string;
+      start_url: string;
+      verification_url: string;
+    };
     expect(body.session_id).toMatch(/^inq_/);
     expect(body.status).toBe("created");
     expect(body.start_url).toBe(`${PUBLIC_URL}/persona/start`);
@@ -37,9 +45,16 @@ describeEachDatabase("Persona end to end", (kind) => {
 
     await h.drain();
     let stored = h.kratos.identities.get(identity.id);
-    expect(stored?.metadata_admin).toMatchObject({ persona: { status: "created", inquiry_id: body.session_id } });
+    expect(stored?.metadata_admin).toMatchObject({
+      persona: { status: "created", inquiry_id: body.session_id },
+    });
     expect(stored?.metadata_public).toMatchObject({
-      idv: { status: "created", provider: "persona", verified_at: null, start_url: `${PUBLIC_URL}/persona/start` },
+      idv: {
+        status: "created",
+        provider: "persona",
+        verified_at: null,
+        start_url: `${PUBLIC_URL}/persona/start`,
+      },
     });
     const patchesAfterInitiate = h.kratos.patchCount(identity.id);
     expect(patchesAfterInitiate).toBe(1);
@@ -50,7 +65,8 @@ describeEachDatabase("Persona end to end", (kind) => {
     await h.drain();
     stored = h.kratos.identities.get(identity.id);
     expect(stored?.metadata_admin).toMatchObject({ persona: { status: "approved" } });
-    const idv = (stored?.metadata_public as { idv: { status: string; verified_at: string } }).idv;
+    const idv = (stored?.metadata_public as { idv: { status: string; verified_at: string } } | undefined)?.idv;
+    if (!idv) throw new Error("metadata_public.idv missing");
     expect(idv.status).toBe("approved");
     expect(Date.parse(idv.verified_at)).not.toBeNaN();
     expect((await h.validate(identity.id)).status).toBe(200);
@@ -89,7 +105,9 @@ describeEachDatabase("Persona end to end", (kind) => {
       ],
     });
     expect(h.kratos.sessionRevocations.map((r) => r.identityId)).toEqual([identity.id]);
-    expect(h.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({ persona: { status: "declined" } });
+    expect(h.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({
+      persona: { status: "declined" },
+    });
   });
 
   it("lets an identity with no verification or a pending one log in under the default policy", async () => {

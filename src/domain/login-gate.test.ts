@@ -1,0 +1,64 @@
+// The login policy: blocked statuses, unverified identities, and failing closed (or open) when the store is down.
+import { describe, expect, it } from "vitest";
+import { createLoginGate, type LoginPolicy } from "./login-gate.js";
+
+const policy = (over: Partial<LoginPolicy> = {}): LoginPolicy => ({
+  blockStatuses: new Set(["declined"]),
+  failOpen: false,
+  message: "Verification failed.",
+  messageId: 9000001,
+  ...over,
+});
+const rows: Record<string, { status: string; provider: string; decided_at: number | null }> = {
+  approved: { status: "approved", provider: "persona", decided_at: 1 },
+  declined: { status: "declined", provider: "persona", decided_at: 1 },
+  review: { status: "review", provider: "persona", decided_at: 1 },
+};
+const read = async (id: string) => rows[id];
+const broken = async () => {
+  throw new Error("SQLITE_IOERR");
+};
+
+describe("login gate", () => {
+  it("blocks only the configured statuses by default, and lets unverified identities in", async () => {
+    const gate = createLoginGate(policy(), read);
+    expect(await gate("approved")).toEqual({ allow: true, status: "approved" });
+    expect(await gate("review")).toEqual({ allow: true, status: "review" });
+    expect(await gate("nobody")).toEqual({ allow: true, status: "unverified" });
+    const blocked = await gate("declined");
+    expect(blocked.allow).toBe(false);
+    if (blocked.allow) return;
+    expect(JSON.parse(blocked.body)).toEqual({
+      messages: [
+        {
+          instance_ptr: "#/",
+          messages: [
+            {
+              id: 9000001,
+              text: "Verification failed.",
+              type: "error",
+              context: { reason: "identity_verification_blocked", status: "declined" },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("can require approval by blocking everything else, including unverified", async () => {
+    const gate = createLoginGate(
+      policy({ blockStatuses: new Set(["unverified", "created", "pending", "review", "declined", "failed", "expired"]) }),
+      read,
+    );
+    expect((await gate("approved")).allow).toBe(true);
+    expect((await gate("review")).allow).toBe(false);
+    expect((await gate("nobody")).allow).toBe(false);
+  });
+
+  it("fails closed when the store cannot be read, or open when configured so", async () => {
+    const closed = await createLoginGate(policy(), broken)("approved");
+    expect(closed).toMatchObject({ allow: false, reason: "store_unavailable" });
+    if (!closed.allow) expect(closed.body).toContain("identity_verification_unavailable");
+    expect(await createLoginGate(policy({ failOpen: true }), broken)("approved")).toEqual({ allow: true, status: "unknown" });
+  });
+});
