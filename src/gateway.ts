@@ -40,7 +40,12 @@ export function createLogger(config: Config): Logger {
   return pino({
     level: config.LOG_LEVEL,
     redact: {
-      paths: ["req.headers.authorization", "req.headers.cookie", 'req.headers["x-webhook-secret"]', 'req.headers["x-session-token"]'],
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        'req.headers["x-webhook-secret"]',
+        'req.headers["x-session-token"]',
+      ],
       remove: true,
     },
   });
@@ -53,7 +58,8 @@ export function openConfiguredStore(config: Config, logger: Logger): Store {
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     poolSize: config.DATABASE_POOL_SIZE,
     ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),
-    onPoolError: (error) => logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),
+    onPoolError: (error) =>
+      logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),
   });
 }
 

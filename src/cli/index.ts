@@ -15,7 +15,11 @@ const USAGE = `usage: idv <command>
 Configuration comes from environment variables; see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h" } },
+  });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(USAGE);

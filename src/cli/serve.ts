@@ -10,13 +10,21 @@ export async function serve(config: Config): Promise<void> {
 
   for (const status of gateway.providerStatuses) {
     if (status.enabled) logger.info({ provider: status.name }, `${status.name} enabled`);
-    else logger.warn({ provider: status.name, reason: status.reason }, `${status.name} disabled: ${status.reason}`);
+    else
+      logger.warn(
+        { provider: status.name, reason: status.reason },
+        `${status.name} disabled: ${status.reason}`,
+      );
   }
   if (!gateway.providerStatuses.some((p) => p.enabled)) {
-    logger.warn("no identity-verification provider is configured: /{provider}/validate still gates logins, nothing else runs");
+    logger.warn(
+      "no identity-verification provider is configured: /{provider}/validate still gates logins, nothing else runs",
+    );
   }
   if (!config.ORY_WEBHOOK_SECRET) {
-    logger.warn("ORY_WEBHOOK_SECRET is not set: /{provider}/initiate and /{provider}/validate answer 503 until it is");
+    logger.warn(
+      "ORY_WEBHOOK_SECRET is not set: /{provider}/initiate and /{provider}/validate answer 503 until it is",
+    );
   }
 
   await gateway.app.listen({ port: config.PORT, host: config.HOST });

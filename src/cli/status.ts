@@ -28,8 +28,20 @@ export async function identityReport(store: Store, identityId: string, now: numb
       last_error: v.last_error,
     })),
     dead_letters: [
-      ...deadInbox.map((r) => ({ queue: "inbox", id: r.id, event: r.event_name, attempts: r.attempts, error: r.last_error })),
-      ...deadOutbox.map((r) => ({ queue: "outbox", id: r.id, kind: r.kind, attempts: r.attempts, error: r.last_error })),
+      ...deadInbox.map((r) => ({
+        queue: "inbox",
+        id: r.id,
+        event: r.event_name,
+        attempts: r.attempts,
+        error: r.last_error,
+      })),
+      ...deadOutbox.map((r) => ({
+        queue: "outbox",
+        id: r.id,
+        kind: r.kind,
+        attempts: r.attempts,
+        error: r.last_error,
+      })),
     ],
     queues: { inbox: await store.inbox.stats(now), outbox: await store.outbox.stats(now) },
   };

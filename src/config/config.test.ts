@@ -39,23 +39,38 @@ describe("loadConfig", () => {
   it("names every invalid variable in one error", () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: "eighty", PERSONA_INQUIRY_TYPE: "popup", LOGIN_BLOCK_STATUSES: "declined,bogus", DATABASE_URL: "mysql://x" });
+      loadConfig({
+        PORT: "eighty",
+        PERSONA_INQUIRY_TYPE: "popup",
+        LOGIN_BLOCK_STATUSES: "declined,bogus",
+        DATABASE_URL: "mysql://x",
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ["PORT", "PERSONA_INQUIRY_TYPE", "LOGIN_BLOCK_STATUSES", "DATABASE_URL"]) expect(message).toContain(name);
+    for (const name of ["PORT", "PERSONA_INQUIRY_TYPE", "LOGIN_BLOCK_STATUSES", "DATABASE_URL"])
+      expect(message).toContain(name);
   });
 
   it("refuses unsafe defaults in production", () => {
-    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/ORY_WEBHOOK_SECRET: required in production/);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(
+      /ORY_WEBHOOK_SECRET: required in production/,
+    );
     expect(() =>
-      loadConfig({ NODE_ENV: "production", ORY_WEBHOOK_SECRET: "x".repeat(32), GATEWAY_PUBLIC_URL: "http://idv.example.com" }),
+      loadConfig({
+        NODE_ENV: "production",
+        ORY_WEBHOOK_SECRET: "x".repeat(32),
+        GATEWAY_PUBLIC_URL: "http://idv.example.com",
+      }),
     ).toThrow(/GATEWAY_PUBLIC_URL: must be an https/);
     expect(
-      loadConfig({ NODE_ENV: "production", ORY_WEBHOOK_SECRET: "x".repeat(32), GATEWAY_PUBLIC_URL: "https://idv.example.com" })
-        .NODE_ENV,
+      loadConfig({
+        NODE_ENV: "production",
+        ORY_WEBHOOK_SECRET: "x".repeat(32),
+        GATEWAY_PUBLIC_URL: "https://idv.example.com",
+      }).NODE_ENV,
     ).toBe("production");
   });
 

@@ -23,7 +23,9 @@ export function renderConfigReference(): string {
     const text = `${prop.description ?? ""}${values}`.replace(/\|/g, "\\|");
     return `| \`${name}\` | ${def} | ${text} |`;
   });
-  return [REFERENCE_BEGIN, "| variable | default | meaning |", "|---|---|---|", ...rows, REFERENCE_END].join("\n");
+  return [REFERENCE_BEGIN, "| variable | default | meaning |", "|---|---|---|", ...rows, REFERENCE_END].join(
+    "\n",
+  );
 }
 
 export function replaceConfigReference(readme: string): string {

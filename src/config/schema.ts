@@ -58,7 +58,9 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, "must be a plain lowercase PostgreSQL identifier")
     .optional()
-    .describe("PostgreSQL schema holding the gateway's tables (it must exist). Unset: the server's search_path."),
+    .describe(
+      "PostgreSQL schema holding the gateway's tables (it must exist). Unset: the server's search_path.",
+    ),
   DATABASE_POOL_SIZE: int(10, 1).describe("PostgreSQL connection pool size."),
   SQLITE_PATH: z
     .string()
@@ -67,7 +69,9 @@ export const configSchema = z.object({
   SQLITE_SYNCHRONOUS: z
     .enum(["NORMAL", "FULL"])
     .default("NORMAL")
-    .describe("SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss."),
+    .describe(
+      "SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss.",
+    ),
   ORY_WEBHOOK_SECRET: z
     .string()
     .min(16, "must be at least 16 characters")
@@ -115,17 +119,26 @@ export const configSchema = z.object({
   RETRY_BASE_MS: int(1000, 1).describe("First retry delay; doubles per attempt, with jitter."),
   RETRY_MAX_MS: int(300000, 1).describe("Retry delay cap."),
   RETRY_MAX_ATTEMPTS: int(20, 1).describe("Attempts before a job becomes a dead letter."),
-  CLAIM_LEASE_MS: int(30000, 1).describe("How long a claim is held; work claimed by a dead process is reclaimed after it."),
+  CLAIM_LEASE_MS: int(30000, 1).describe(
+    "How long a claim is held; work claimed by a dead process is reclaimed after it.",
+  ),
   RECONCILE_AFTER_SECONDS: int(3600, 1).describe(
     "A verification left in a non-final state this long is re-read from its provider.",
   ),
-  RECONCILE_INTERVAL_SECONDS: int(300, 1).describe("How often the reconciler runs (and minimum time between two re-reads of one verification)."),
-  SHUTDOWN_TIMEOUT_MS: int(10000, 1).describe("Grace period to finish claimed work on SIGTERM before releasing it."),
+  RECONCILE_INTERVAL_SECONDS: int(300, 1).describe(
+    "How often the reconciler runs (and minimum time between two re-reads of one verification).",
+  ),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 1).describe(
+    "Grace period to finish claimed work on SIGTERM before releasing it.",
+  ),
   METRICS_TOKEN: z
     .string()
     .optional()
     .describe("If set, `GET /metrics` requires `Authorization: Bearer <token>`."),
-  PERSONA_API_KEY: z.string().optional().describe("Persona API key (`persona_sandbox_…` / `persona_production_…`)."),
+  PERSONA_API_KEY: z
+    .string()
+    .optional()
+    .describe("Persona API key (`persona_sandbox_…` / `persona_production_…`)."),
   PERSONA_TEMPLATE_ID: z.string().optional().describe("Persona inquiry template id (`itmpl_…`)."),
   PERSONA_WEBHOOK_SECRET: list("").describe(
     "Persona webhook secret(s) (`wbhsec_…`); comma-separated to accept several while you rotate.",

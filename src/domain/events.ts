@@ -20,14 +20,28 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
 
   return {
     /** Verify, parse, persist. Resolves only once the event is committed (or known to be a duplicate). */
-    async ingest(name: ProviderName, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<IngestOutcome> {
+    async ingest(
+      name: ProviderName,
+      headers: Record<string, string | string[] | undefined>,
+      rawBody: Buffer,
+    ): Promise<IngestOutcome> {
       const provider = providerOf(name);
       if (!provider) throw new AppError("not_configured", `Provider ${name} is not configured`);
       const now = runtime.clock.now();
-      const verdict = verifySignature(provider.signature, provider.webhookSecrets, headers[provider.signature.header], rawBody, now);
+      const verdict = verifySignature(
+        provider.signature,
+        provider.webhookSecrets,
+        headers[provider.signature.header],
+        rawBody,
+        now,
+      );
       if (!verdict.ok) {
-        if (verdict.reason === "no_secret") throw new AppError("not_configured", `${name} webhook secret is not configured`);
-        throw new AppError("unauthorized", `Invalid ${provider.signature.header} signature (${verdict.reason})`);
+        if (verdict.reason === "no_secret")
+          throw new AppError("not_configured", `${name} webhook secret is not configured`);
+        throw new AppError(
+          "unauthorized",
+          `Invalid ${provider.signature.header} signature (${verdict.reason})`,
+        );
       }
       const parsed = provider.parseCallback(rawBody);
       if (parsed.kind === "ignored") return { outcome: "ignored", eventName: parsed.eventName };

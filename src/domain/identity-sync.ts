@@ -1,5 +1,5 @@
 // Mirrors our store into Kratos metadata (provider record + metadata_public.idv), writing only when it changed.
-import { metadataPatch, type DesiredMetadata } from "../identity/metadata.js";
+import { type DesiredMetadata, metadataPatch } from "../identity/metadata.js";
 import { UpstreamError } from "../lib/errors.js";
 import type { ProviderName } from "../providers/provider.js";
 import type { DomainDeps } from "./deps.js";
@@ -30,7 +30,8 @@ export function createIdentitySync(deps: DomainDeps) {
       });
     }
     const gate = await store.identityStatus.get(identityId);
-    const headline = gate ?? (rows[0] ? { status: rows[0].status, provider: rows[0].provider, decided_at: null } : null);
+    const headline =
+      gate ?? (rows[0] ? { status: rows[0].status, provider: rows[0].provider, decided_at: null } : null);
     if (headline) {
       entries.push({
         bag: "metadata_public",

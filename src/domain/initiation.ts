@@ -1,9 +1,10 @@
 // Starting verifications: one open provider session per identity, created idempotently and retried when the provider fails.
-import { AppError, describeError, UpstreamError } from "../lib/errors.js";
+
 import { backoffDelay } from "../lib/backoff.js";
+import { AppError, describeError, UpstreamError } from "../lib/errors.js";
 import type { IdvProvider, ProviderName, StartOffer, Subject } from "../providers/provider.js";
 import type { VerificationRow } from "../store/index.js";
-import { OUTBOX, type DomainDeps } from "./deps.js";
+import { type DomainDeps, OUTBOX } from "./deps.js";
 import type { ResultRecorder } from "./results.js";
 import { isFinal, type NormalizedStatus } from "./status.js";
 
@@ -30,7 +31,11 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
   }
 
   /** Creates the provider session for a verification that has none; on failure records the error and queues a retry. */
-  async function ensureSession(provider: IdvProvider, row: VerificationRow, subject: Subject): Promise<InitiateOutcome> {
+  async function ensureSession(
+    provider: IdvProvider,
+    row: VerificationRow,
+    subject: Subject,
+  ): Promise<InitiateOutcome> {
     if (row.session_id !== null) return { verification: row, sessionReady: true };
     try {
       // The verification id is the idempotency key: a retry after a lost answer returns the same session.
@@ -92,7 +97,9 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
       subject: Subject,
     ): Promise<{ verification: VerificationRow; offer: StartOffer | null }> {
       const provider = providerOf(name);
-      const latest = (await store.verifications.listForIdentity(subject.identityId)).find((r) => r.provider === name);
+      const latest = (await store.verifications.listForIdentity(subject.identityId)).find(
+        (r) => r.provider === name,
+      );
       if (latest && isFinal(latest.status as NormalizedStatus)) return { verification: latest, offer: null };
       const { row } = await store.verifications.open({
         id: runtime.newId(),
@@ -105,7 +112,10 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
       const outcome = await ensureSession(provider, row, subject);
       const verification = outcome.verification;
       if (!outcome.sessionReady || verification.session_id === null) {
-        throw new AppError("upstream_unavailable", `${name} is unavailable right now; please try again shortly`);
+        throw new AppError(
+          "upstream_unavailable",
+          `${name} is unavailable right now; please try again shortly`,
+        );
       }
       const current = await provider.fetchResult(verification.session_id);
       const { offer, result } = await provider.startOffer(current);

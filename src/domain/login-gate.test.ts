@@ -47,7 +47,17 @@ describe("login gate", () => {
 
   it("can require approval by blocking everything else, including unverified", async () => {
     const gate = createLoginGate(
-      policy({ blockStatuses: new Set(["unverified", "created", "pending", "review", "declined", "failed", "expired"]) }),
+      policy({
+        blockStatuses: new Set([
+          "unverified",
+          "created",
+          "pending",
+          "review",
+          "declined",
+          "failed",
+          "expired",
+        ]),
+      }),
       read,
     );
     expect((await gate("approved")).allow).toBe(true);
@@ -59,6 +69,9 @@ describe("login gate", () => {
     const closed = await createLoginGate(policy(), broken)("approved");
     expect(closed).toMatchObject({ allow: false, reason: "store_unavailable" });
     if (!closed.allow) expect(closed.body).toContain("identity_verification_unavailable");
-    expect(await createLoginGate(policy({ failOpen: true }), broken)("approved")).toEqual({ allow: true, status: "unknown" });
+    expect(await createLoginGate(policy({ failOpen: true }), broken)("approved")).toEqual({
+      allow: true,
+      status: "unknown",
+    });
   });
 });

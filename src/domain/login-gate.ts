@@ -31,10 +31,14 @@ export function kratosBlockBody(policy: LoginPolicy, reason: string, status: str
   });
 }
 
-export function createLoginGate(policy: LoginPolicy, read: (identityId: string) => Promise<GateRow | undefined>) {
+export function createLoginGate(
+  policy: LoginPolicy,
+  read: (identityId: string) => Promise<GateRow | undefined>,
+) {
   // Bodies are built once: the login path only picks one.
   const blocked = new Map<string, string>();
-  for (const status of policy.blockStatuses) blocked.set(status, kratosBlockBody(policy, "identity_verification_blocked", status));
+  for (const status of policy.blockStatuses)
+    blocked.set(status, kratosBlockBody(policy, "identity_verification_blocked", status));
   const unavailable = kratosBlockBody(policy, "identity_verification_unavailable", "unknown");
 
   return async function decide(identityId: string): Promise<GateDecision> {

@@ -1,7 +1,7 @@
 // Applying provider results: monotonic status, the login gate's row, and the Kratos mirror, in one transaction.
 import type { ProviderName, ProviderResult } from "../providers/provider.js";
 import type { VerificationRow } from "../store/index.js";
-import { OUTBOX, type DomainDeps } from "./deps.js";
+import { type DomainDeps, OUTBOX } from "./deps.js";
 import { isFinal, isNormalizedStatus, supersedes } from "./status.js";
 
 export interface RecordOutcome {
@@ -18,7 +18,10 @@ export function createResultRecorder(deps: DomainDeps) {
       const row = await repos.verifications.lockById(verificationId, repos.dialect);
       if (!row) throw new Error(`verification ${verificationId} vanished`);
       const now = runtime.clock.now();
-      const stored = { status: isNormalizedStatus(row.status) ? row.status : "created", version: row.status_version };
+      const stored = {
+        status: isNormalizedStatus(row.status) ? row.status : "created",
+        version: row.status_version,
+      };
       const fresh = supersedes(stored, { status: result.status, version: result.version });
       if (!fresh) {
         if (row.session_id === null) {
@@ -59,7 +62,10 @@ export function createResultRecorder(deps: DomainDeps) {
    * Finds the verification a provider session belongs to: by session id, else the identity's open
    * verification still waiting for its session, else a new record for a session started elsewhere.
    */
-  async function locate(provider: ProviderName, result: ProviderResult): Promise<VerificationRow | undefined> {
+  async function locate(
+    provider: ProviderName,
+    result: ProviderResult,
+  ): Promise<VerificationRow | undefined> {
     const known = await store.verifications.findBySession(provider, result.sessionId);
     if (known) return known;
     if (!result.identityId || !isUuid(result.identityId)) return undefined;
@@ -85,4 +91,3 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
-

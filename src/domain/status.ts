@@ -1,5 +1,14 @@
 // Normalized verification statuses and the rule that orders results (late or weaker results never undo a decision).
-export const STATUSES = ["created", "pending", "completed", "approved", "review", "declined", "expired", "failed"] as const;
+export const STATUSES = [
+  "created",
+  "pending",
+  "completed",
+  "approved",
+  "review",
+  "declined",
+  "expired",
+  "failed",
+] as const;
 export type NormalizedStatus = (typeof STATUSES)[number];
 
 /** Statuses that end a verification: no further user action is possible. */

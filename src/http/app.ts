@@ -48,7 +48,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: "not_found", message: `No route ${request.method} ${request.url.split("?")[0]}` }),
+    reply
+      .status(404)
+      .send({ error: "not_found", message: `No route ${request.method} ${request.url.split("?")[0]}` }),
   );
 
   const enabled = deps.providerStatuses.filter((p) => p.enabled).map((p) => p.name);

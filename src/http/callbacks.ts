@@ -18,7 +18,9 @@ export async function registerCallbacks(app: FastifyInstance, deps: CallbackDeps
   await app.register(async (scope) => {
     // Signatures cover the exact bytes sent: keep the body raw, whatever its content type.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: deps.bodyLimit }, (_req, body, done) =>
+      done(null, body),
+    );
 
     for (const provider of deps.providers) {
       const outcomes = {
@@ -29,7 +31,8 @@ export async function registerCallbacks(app: FastifyInstance, deps: CallbackDeps
       };
       scope.post(`/${provider}/callback`, { bodyLimit: deps.bodyLimit }, async (request, reply) => {
         const raw = request.body;
-        if (!Buffer.isBuffer(raw) || raw.length === 0) throw new AppError("invalid_request", "Body must not be empty");
+        if (!Buffer.isBuffer(raw) || raw.length === 0)
+          throw new AppError("invalid_request", "Body must not be empty");
         let result: Awaited<ReturnType<EventProcessing["ingest"]>>;
         try {
           result = await deps.events.ingest(provider, request.headers, raw);

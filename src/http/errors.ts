@@ -24,9 +24,15 @@ export interface ErrorBody {
 export function isStoreError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (code.startsWith("SQLITE_") || ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code)))
+  if (
+    typeof code === "string" &&
+    (code.startsWith("SQLITE_") ||
+      ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code))
+  )
     return true;
-  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(error.message);
+  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(
+    error.message,
+  );
 }
 
 function fromFastify(error: FastifyError): AppError | undefined {
@@ -55,7 +61,10 @@ export function toErrorReply(error: unknown): { status: number; body: ErrorBody 
         ? new AppError("store_unavailable", "The gateway cannot reach its database; try again")
         : error instanceof UpstreamError && error.retryable
           ? // A provider or Kratos outage during a request (e.g. /start re-reading a session): retryable, not our fault.
-            new AppError("upstream_unavailable", `${error.service} is unavailable right now; please try again shortly`)
+            new AppError(
+              "upstream_unavailable",
+              `${error.service} is unavailable right now; please try again shortly`,
+            )
           : fromFastify(error as FastifyError);
   if (!known) return { status: 500, body: { error: "internal", message: "Internal error" } };
   const body: ErrorBody = { error: known.code, message: known.message };

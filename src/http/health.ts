@@ -22,24 +22,33 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps) {
       await deps.store.ping();
       const pending = await deps.store.pendingMigrations();
       if (pending.length > 0) {
-        return reply.status(503).send({ status: "not_ready", reason: `migrations not applied: ${pending.join(", ")}` });
+        return reply
+          .status(503)
+          .send({ status: "not_ready", reason: `migrations not applied: ${pending.join(", ")}` });
       }
     } catch {
       return reply.status(503).send({ status: "not_ready", reason: "database unreachable" });
     }
     return {
       status: "ready",
-      providers: deps.providerStatuses.map((p) => ({ name: p.name, enabled: p.enabled, reason: p.reason || undefined })),
+      providers: deps.providerStatuses.map((p) => ({
+        name: p.name,
+        enabled: p.enabled,
+        reason: p.reason || undefined,
+      })),
     };
   });
 
-  const checkToken = deps.metricsToken ? createSecretCheck(deps.metricsToken, "Authorization: Bearer", "METRICS_TOKEN") : undefined;
+  const checkToken = deps.metricsToken
+    ? createSecretCheck(deps.metricsToken, "Authorization: Bearer", "METRICS_TOKEN")
+    : undefined;
   app.get("/metrics", async (request, reply) => {
     if (checkToken) checkToken(request.headers.authorization?.replace(/^Bearer\s+/i, ""));
     const now = deps.clock.now();
     for (const queue of ["inbox", "outbox"] as const) {
       const stats = await deps.store[queue].stats(now);
-      for (const state of ["pending", "running", "dead"] as const) deps.metrics.queueDepth.set({ queue, state }, stats[state]);
+      for (const state of ["pending", "running", "dead"] as const)
+        deps.metrics.queueDepth.set({ queue, state }, stats[state]);
       deps.metrics.queueOldest.set({ queue }, stats.oldestAgeMs / 1000);
     }
     reply.header("content-type", deps.metrics.registry.contentType);

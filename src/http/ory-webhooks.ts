@@ -1,9 +1,9 @@
 // Kratos Actions: POST /{provider}/initiate (registration.after, post-persist) and /{provider}/validate (login.after).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { isUuid } from "../domain/results.js";
 import type { Initiation } from "../domain/initiation.js";
 import type { LoginGate } from "../domain/login-gate.js";
+import { isUuid } from "../domain/results.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { ProviderName } from "../providers/provider.js";
 import { createSecretCheck } from "./secret-header.js";
@@ -13,7 +13,10 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 const identityId = z
   .string({ error: "is required" })
   .refine(isUuid, "must be a Kratos identity id (UUID)")
-  .refine((v) => v !== NIL_UUID, "is the nil UUID: the hook runs pre-persist; configure it method-scoped without parse");
+  .refine(
+    (v) => v !== NIL_UUID,
+    "is the nil UUID: the hook runs pre-persist; configure it method-scoped without parse",
+  );
 const optionalText = z.string().max(512).nullish();
 
 const initiateBody = z.object({
@@ -85,4 +88,3 @@ export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) 
     });
   }
 }
-

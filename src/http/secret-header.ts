@@ -7,8 +7,10 @@ export function createSecretCheck(secret: string | undefined, headerName: string
   const expected = secret ? createHash("sha256").update(secret).digest() : undefined;
   return function check(value: string | string[] | undefined): void {
     if (!expected) throw new AppError("not_configured", `${settingName} is not set on the gateway`);
-    if (typeof value !== "string" || value.length === 0) throw new AppError("unauthorized", `Missing ${headerName} header`);
+    if (typeof value !== "string" || value.length === 0)
+      throw new AppError("unauthorized", `Missing ${headerName} header`);
     const actual = createHash("sha256").update(value).digest();
-    if (!timingSafeEqual(actual, expected)) throw new AppError("unauthorized", `Invalid ${headerName} header`);
+    if (!timingSafeEqual(actual, expected))
+      throw new AppError("unauthorized", `Invalid ${headerName} header`);
   };
 }

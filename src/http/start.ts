@@ -38,9 +38,16 @@ export async function registerStart(app: FastifyInstance, deps: StartDeps) {
           cookie: text(request.headers.cookie),
           token: text(request.headers["x-session-token"]),
         });
-        if (!who) throw new AppError("unauthorized", "Sign in first: no valid Ory session (cookie or X-Session-Token)");
+        if (!who)
+          throw new AppError(
+            "unauthorized",
+            "Sign in first: no valid Ory session (cookie or X-Session-Token)",
+          );
         const traits = who.traits;
-        const name = (traits.name && typeof traits.name === "object" ? traits.name : {}) as Record<string, unknown>;
+        const name = (traits.name && typeof traits.name === "object" ? traits.name : {}) as Record<
+          string,
+          unknown
+        >;
         const str = (v: unknown) => (typeof v === "string" ? v : null);
         const { verification, offer } = await deps.initiation.start(provider, {
           identityId: who.identityId,
@@ -58,10 +65,16 @@ export async function registerStart(app: FastifyInstance, deps: StartDeps) {
         reply.header("cache-control", "no-store");
         if (wantsJson(request)) return reply.status(200).send(body);
         if (!offer) {
-          throw new AppError("conflict", `Identity verification is already ${verification.status}; there is nothing to start`);
+          throw new AppError(
+            "conflict",
+            `Identity verification is already ${verification.status}; there is nothing to start`,
+          );
         }
         if (!offer.url) {
-          throw new AppError("conflict", "This provider is set up for its embedded SDK only; request application/json");
+          throw new AppError(
+            "conflict",
+            "This provider is set up for its embedded SDK only; request application/json",
+          );
         }
         return reply.redirect(offer.url, 302);
       });

@@ -26,7 +26,11 @@ export interface KratosAdminOptions {
 }
 
 export function createKratosAdmin(options: KratosAdminOptions) {
-  const http = createHttpClient({ service: "Kratos admin API", timeoutMs: options.timeoutMs, fetch: options.fetch });
+  const http = createHttpClient({
+    service: "Kratos admin API",
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+  });
   const base = options.adminUrl.replace(/\/+$/, "");
   // A self-hosted admin port has no auth: send no header at all when no key is set.
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
@@ -34,7 +38,8 @@ export function createKratosAdmin(options: KratosAdminOptions) {
 
   function asIdentity(body: unknown): KratosIdentity {
     const parsed = identitySchema.safeParse(body);
-    if (!parsed.success) throw new AppError("upstream_unavailable", "Kratos answered an unexpected identity shape");
+    if (!parsed.success)
+      throw new AppError("upstream_unavailable", "Kratos answered an unexpected identity shape");
     return parsed.data;
   }
 

@@ -16,11 +16,18 @@ export interface SessionIdentity {
 }
 
 export function createKratosPublic(options: { publicUrl: string; timeoutMs: number; fetch?: FetchLike }) {
-  const http = createHttpClient({ service: "Kratos public API", timeoutMs: options.timeoutMs, fetch: options.fetch });
+  const http = createHttpClient({
+    service: "Kratos public API",
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+  });
   const url = `${options.publicUrl.replace(/\/+$/, "")}/sessions/whoami`;
   return {
     /** The session's identity, or null when Kratos does not accept the credentials. */
-    async whoami(credentials: { cookie?: string | undefined; token?: string | undefined }): Promise<SessionIdentity | null> {
+    async whoami(credentials: {
+      cookie?: string | undefined;
+      token?: string | undefined;
+    }): Promise<SessionIdentity | null> {
       if (!credentials.cookie && !credentials.token) return null;
       const headers: Record<string, string> = {};
       if (credentials.cookie) headers.cookie = credentials.cookie;

@@ -49,10 +49,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         redirect: "error",
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const timedOut =
+        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       throw new UpstreamError(
         options.service,
-        timedOut ? `${options.service} did not answer within ${options.timeoutMs} ms` : `${options.service} unreachable`,
+        timedOut
+          ? `${options.service} did not answer within ${options.timeoutMs} ms`
+          : `${options.service} unreachable`,
         true,
       );
     }
@@ -76,11 +79,21 @@ async function readCapped(response: Response, maxBytes: number, service: string)
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await response.body?.cancel();
-    throw new UpstreamError(service, `${service} response larger than ${maxBytes} bytes`, false, response.status);
+    throw new UpstreamError(
+      service,
+      `${service} response larger than ${maxBytes} bytes`,
+      false,
+      response.status,
+    );
   }
   const buffer = Buffer.from(await response.arrayBuffer());
   if (buffer.length > maxBytes)
-    throw new UpstreamError(service, `${service} response larger than ${maxBytes} bytes`, false, response.status);
+    throw new UpstreamError(
+      service,
+      `${service} response larger than ${maxBytes} bytes`,
+      false,
+      response.status,
+    );
   return buffer.toString("utf8");
 }
 

@@ -1,5 +1,5 @@
 // Prometheus metrics: one registry per app, counters on every face and queue, queue gauges read at scrape time.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 export function createMetrics() {
   const registry = new Registry();

@@ -17,8 +17,12 @@ const persona: SignatureScheme = {
   toleranceSeconds: 48 * 3600,
 };
 const at = (seconds: number) => seconds * 1000;
-const verify = (header: string | undefined, secrets = ["wbhsec_test_secret"], body = BODY, now = at(T + 60)) =>
-  verifySignature(persona, secrets, header, Buffer.from(body), now);
+const verify = (
+  header: string | undefined,
+  secrets = ["wbhsec_test_secret"],
+  body = BODY,
+  now = at(T + 60),
+) => verifySignature(persona, secrets, header, Buffer.from(body), now);
 
 describe("Persona-Signature verification", () => {
   it("reproduces the reference vector", () => {
@@ -35,7 +39,10 @@ describe("Persona-Signature verification", () => {
   });
 
   it("rejects a tampered body, a wrong secret, a missing or malformed header, and no secret", () => {
-    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY.replace("approved", "declined"))).toEqual({ ok: false, reason: "mismatch" });
+    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY.replace("approved", "declined"))).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
     expect(verify(`t=${T},v1=${NEW}`, ["wbhsec_other"])).toEqual({ ok: false, reason: "mismatch" });
     expect(verify(`t=${T + 1},v1=${NEW}`)).toEqual({ ok: false, reason: "mismatch" });
     expect(verify(undefined)).toEqual({ ok: false, reason: "missing" });
@@ -48,7 +55,13 @@ describe("Persona-Signature verification", () => {
   it("enforces the time window both ways", () => {
     const window = 48 * 3600;
     expect(verify(`t=${T},v1=${NEW}`, undefined, BODY, at(T + window))).toEqual({ ok: true });
-    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY, at(T + window + 1))).toEqual({ ok: false, reason: "stale" });
-    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY, at(T - window - 1))).toEqual({ ok: false, reason: "stale" });
+    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY, at(T + window + 1))).toEqual({
+      ok: false,
+      reason: "stale",
+    });
+    expect(verify(`t=${T},v1=${NEW}`, undefined, BODY, at(T - window - 1))).toEqual({
+      ok: false,
+      reason: "stale",
+    });
   });
 });

@@ -20,7 +20,11 @@ export function configureProviders(config: Config, fetchImpl?: FetchLike): Confi
   const providers = new Map<ProviderName, IdvProvider>();
   const statuses: ProviderStatus[] = [];
 
-  const personaMissing = missing(config, ["PERSONA_API_KEY", "PERSONA_TEMPLATE_ID", "PERSONA_WEBHOOK_SECRET"]);
+  const personaMissing = missing(config, [
+    "PERSONA_API_KEY",
+    "PERSONA_TEMPLATE_ID",
+    "PERSONA_WEBHOOK_SECRET",
+  ]);
   if (personaMissing.length === 0 && config.PERSONA_API_KEY && config.PERSONA_TEMPLATE_ID) {
     providers.set(
       "persona",

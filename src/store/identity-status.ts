@@ -50,7 +50,11 @@ export function createGateReader(open: OpenDatabase): (identityId: string) => Pr
   }
   const pool = open.raw.pool;
   return async (identityId) => {
-    const result = await pool.query<GateRow>({ name: "idv_gate_status", text: `${text}$1`, values: [identityId] });
+    const result = await pool.query<GateRow>({
+      name: "idv_gate_status",
+      text: `${text}$1`,
+      values: [identityId],
+    });
     return result.rows[0];
   };
 }

@@ -115,6 +115,6 @@ export function openStore(options: DatabaseOptions): Store {
 }
 
 export type { DialectName } from "./database.js";
-export type { IdentityStatusRow, GateRow } from "./identity-status.js";
+export type { GateRow, IdentityStatusRow } from "./identity-status.js";
 export type { InboxRow, OutboxRow, Queue, QueueStats } from "./queue.js";
 export type { VerificationRow } from "./verifications.js";

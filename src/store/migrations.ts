@@ -29,7 +29,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("updated_at", ms, (c) => c.notNull())
           .addColumn("reconciled_at", ms)
           .execute();
-        await db.schema.createIndex("verifications_active").unique().on("verifications").column("active_key").execute();
+        await db.schema
+          .createIndex("verifications_active")
+          .unique()
+          .on("verifications")
+          .column("active_key")
+          .execute();
         await db.schema
           .createIndex("verifications_session")
           .unique()
@@ -42,7 +47,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on("verifications")
           .columns(["provider", "trigger_id"])
           .execute();
-        await db.schema.createIndex("verifications_identity").on("verifications").columns(["identity_id"]).execute();
+        await db.schema
+          .createIndex("verifications_identity")
+          .on("verifications")
+          .columns(["identity_id"])
+          .execute();
         await db.schema
           .createIndex("verifications_open")
           .on("verifications")
@@ -80,7 +89,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
                   .addColumn("dedupe_key", "text", (c) => c.notNull())
                   .addColumn("event_name", "text", (c) => c.notNull())
                   .addColumn("session_id", "text", (c) => c.notNull())
-              : builder.addColumn("kind", "text", (c) => c.notNull()).addColumn("subject", "text", (c) => c.notNull());
+              : builder
+                  .addColumn("kind", "text", (c) => c.notNull())
+                  .addColumn("subject", "text", (c) => c.notNull());
           await builder.execute();
           await db.schema
             .createIndex(`${table}_due`)
@@ -88,7 +99,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
             .columns(["state", "next_attempt_at"])
             .execute();
         }
-        await db.schema.createIndex("inbox_dedupe").unique().on("inbox").columns(["provider", "dedupe_key"]).execute();
+        await db.schema
+          .createIndex("inbox_dedupe")
+          .unique()
+          .on("inbox")
+          .columns(["provider", "dedupe_key"])
+          .execute();
         await db.schema
           .createIndex("outbox_pending_once")
           .unique()
@@ -109,17 +125,27 @@ class InCodeMigrations implements MigrationProvider {
   }
 }
 
-export function createMigrator(db: Kysely<Database>, dialect: Dialect): Migrator {
-  return new Migrator({ db, provider: new InCodeMigrations(dialect) });
+export async function createMigrator(db: Kysely<Database>, dialect: Dialect): Promise<Migrator> {
+  // Kysely looks for its bookkeeping tables in every PostgreSQL schema: pin them to ours, or another
+  // schema's kysely_migration tables make it skip creating them here and the migration fails.
+  const schema =
+    dialect === "postgres"
+      ? (await sql<{ name: string | null }>`select current_schema() as name`.execute(db)).rows[0]?.name
+      : undefined;
+  return new Migrator({
+    db,
+    provider: new InCodeMigrations(dialect),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
 }
 
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  const { error, results } = await createMigrator(db, dialect).migrateToLatest();
+  const { error, results } = await (await createMigrator(db, dialect)).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
 export async function pendingMigrations(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  const all = await createMigrator(db, dialect).getMigrations();
+  const all = await (await createMigrator(db, dialect)).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -3,8 +3,12 @@ import { type Kysely, sql } from "kysely";
 import type { DialectName } from "./database.js";
 import type { Database, InboxTable, OutboxTable, QueueColumns, QueueTable } from "./tables.js";
 
-export type InboxRow = { [K in keyof InboxTable]: InboxTable[K] extends { __select__: infer S } ? S : InboxTable[K] };
-export type OutboxRow = { [K in keyof OutboxTable]: OutboxTable[K] extends { __select__: infer S } ? S : OutboxTable[K] };
+export type InboxRow = {
+  [K in keyof InboxTable]: InboxTable[K] extends { __select__: infer S } ? S : InboxTable[K];
+};
+export type OutboxRow = {
+  [K in keyof OutboxTable]: OutboxTable[K] extends { __select__: infer S } ? S : OutboxTable[K];
+};
 type RowOf<T extends QueueTable> = T extends "inbox" ? InboxRow : OutboxRow;
 
 export interface QueueStats {
@@ -27,7 +31,11 @@ export interface Queue<T extends QueueTable> {
   listDead(limit: number): Promise<RowOf<T>[]>;
 }
 
-export function createQueue<T extends QueueTable>(db: Kysely<Database>, dialect: DialectName, table: T): Queue<T> {
+export function createQueue<T extends QueueTable>(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: T,
+): Queue<T> {
   // The queue-column operations are the same for both tables; Kysely cannot type a table-name union.
   const q = db as unknown as Kysely<{ queue: QueueColumns }>;
   const name = table as unknown as "queue";
@@ -36,11 +44,12 @@ export function createQueue<T extends QueueTable>(db: Kysely<Database>, dialect:
 
   return {
     async claim(workerId, limit, now, leaseMs) {
-      // One writer per subject: an outbox row waits while another row for its subject is being worked on.
+      // One writer per subject: an outbox row waits while another row for its subject is being worked on,
+      // or was (lease expired) and is older, so it is reclaimed first instead of alongside this one.
       const subjectGuard =
         table === "outbox"
           ? sql`and not exists (select 1 from outbox r where r.subject = q.subject and r.kind = q.kind
-                  and r.state = 'running' and r.locked_until >= ${now} and r.id <> q.id)`
+                  and r.state = 'running' and (r.locked_until >= ${now} or r.id < q.id) and r.id <> q.id)`
           : sql``;
       const result = await sql<RowOf<T>>`
         update ${t} set state = 'running', locked_by = ${workerId}, locked_until = ${now + leaseMs},
@@ -66,9 +75,34 @@ export function createQueue<T extends QueueTable>(db: Kysely<Database>, dialect:
         .execute();
     },
     async retry(id, workerId, error, nextAttemptAt) {
+      if (table === "outbox") {
+        // A job of the same kind and subject queued while this one ran redoes its work, and only one may be
+        // pending (unique index): that job takes over, not before this retry's time, and this row is closed.
+        const takenOver = await sql`update outbox set next_attempt_at =
+            case when next_attempt_at < ${nextAttemptAt} then ${nextAttemptAt} else next_attempt_at end
+          where state = 'pending' and exists (select 1 from outbox r where r.id = ${id}
+            and r.locked_by = ${workerId} and r.kind = outbox.kind and r.subject = outbox.subject)`.execute(
+          db,
+        );
+        if (Number(takenOver.numAffectedRows ?? 0) > 0) {
+          await q
+            .updateTable(name)
+            .set({ state: "done", locked_by: null, locked_until: null, last_error: error })
+            .where("id", "=", id)
+            .where("locked_by", "=", workerId)
+            .execute();
+          return;
+        }
+      }
       await q
         .updateTable(name)
-        .set({ state: "pending", next_attempt_at: nextAttemptAt, locked_by: null, locked_until: null, last_error: error })
+        .set({
+          state: "pending",
+          next_attempt_at: nextAttemptAt,
+          locked_by: null,
+          locked_until: null,
+          last_error: error,
+        })
         .where("id", "=", id)
         .where("locked_by", "=", workerId)
         .execute();
@@ -92,6 +126,16 @@ export function createQueue<T extends QueueTable>(db: Kysely<Database>, dialect:
         }))
         .where("locked_by", "=", workerId)
         .where("state", "=", "running")
+        // Only one row per kind+subject may be pending; with one already waiting, this claim runs out its lease.
+        .$if(table === "outbox", (qb) =>
+          qb.where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom(sql`outbox`.as("s"))
+                .select(sql`1`.as("one"))
+                .where(sql`s.state = 'pending' and s.kind = outbox.kind and s.subject = outbox.subject`),
+            ).not(),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },

@@ -70,7 +70,9 @@ export function createVerificationRepository(db: Kysely<Database>) {
     findBySession: (provider: string, sessionId: string) =>
       base().where("provider", "=", provider).where("session_id", "=", sessionId).executeTakeFirst(),
     findOpen: (identityId: string, provider: string, purpose: string) =>
-      base().where("active_key", "=", openKey(identityId, provider, purpose)).executeTakeFirst(),
+      base()
+        .where("active_key", "=", openKey(identityId, provider, purpose))
+        .executeTakeFirst(),
     listForIdentity: (identityId: string) =>
       base().where("identity_id", "=", identityId).orderBy("created_at", "desc").execute(),
     /** Locks the row for the rest of the transaction (PostgreSQL; SQLite transactions are already serialized). */

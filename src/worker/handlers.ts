@@ -7,7 +7,11 @@ import type { Subject } from "../providers/provider.js";
 import type { OutboxRow } from "../store/index.js";
 import type { WorkerHandlers } from "./worker.js";
 
-export function createWorkerHandlers(events: EventProcessing, sync: IdentitySync, initiation: Initiation): WorkerHandlers {
+export function createWorkerHandlers(
+  events: EventProcessing,
+  sync: IdentitySync,
+  initiation: Initiation,
+): WorkerHandlers {
   return {
     inbox: (row) => events.process(row),
     reconcile: (ageMs) => events.reconcile(ageMs),

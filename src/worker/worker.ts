@@ -1,7 +1,7 @@
 // The worker: claims inbox and outbox rows, runs them, retries with backoff, dead-letters, reconciles, shuts down cleanly.
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { backoffDelay, type BackoffPolicy } from "../lib/backoff.js";
+import { type BackoffPolicy, backoffDelay } from "../lib/backoff.js";
 import { describeError, UpstreamError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { Runtime } from "../lib/runtime.js";
@@ -67,14 +67,20 @@ export function createWorker(
           if (permanent || row.attempts >= settings.maxAttempts) {
             await queue.kill(row.id, id, message, runtime.clock.now());
             metrics.jobs.inc({ queue: queueName, kind, outcome: "dead" });
-            logger.error({ queue: queueName, job: row.id, kind, attempts: row.attempts, err: message }, "job dead-lettered");
+            logger.error(
+              { queue: queueName, job: row.id, kind, attempts: row.attempts, err: message },
+              "job dead-lettered",
+            );
             return;
           }
           const retryAfter = error instanceof UpstreamError ? error.retryAfterMs : undefined;
           const delay = backoffDelay(settings.backoff, row.attempts, runtime.random, retryAfter);
           await queue.retry(row.id, id, message, runtime.clock.now() + delay);
           metrics.jobs.inc({ queue: queueName, kind, outcome: "retry" });
-          logger.warn({ queue: queueName, job: row.id, kind, attempts: row.attempts, delay, err: message }, "job will be retried");
+          logger.warn(
+            { queue: queueName, job: row.id, kind, attempts: row.attempts, delay, err: message },
+            "job will be retried",
+          );
         }
       }),
     );

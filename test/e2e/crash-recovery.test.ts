@@ -4,7 +4,14 @@ import { type KratosFake, startKratosFake } from "../fakes/kratos-fake.js";
 import { type PersonaSimulator, startPersonaSimulator } from "../fakes/persona-simulator.js";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../support/databases.js";
 import { freePort, type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
-import { eventually, ORY_API_KEY, ORY_SECRET, PERSONA_KEY, PERSONA_SECRET, PERSONA_TEMPLATE } from "../support/harness.js";
+import {
+  eventually,
+  ORY_API_KEY,
+  ORY_SECRET,
+  PERSONA_KEY,
+  PERSONA_SECRET,
+  PERSONA_TEMPLATE,
+} from "../support/harness.js";
 
 describeEachDatabase("crash recovery", (kind) => {
   let kratos: KratosFake;
@@ -58,7 +65,9 @@ describeEachDatabase("crash recovery", (kind) => {
     // Second life: the stored event is applied; Kratos gets the decision and the sessions are revoked.
     running = await spawnGateway(env, port);
     await eventually(
-      () => (kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } })?.persona?.status === "declined",
+      () =>
+        (kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } })?.persona
+          ?.status === "declined",
       15_000,
     );
     const validate = await fetch(`${running.url}/persona/validate`, {

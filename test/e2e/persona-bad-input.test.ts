@@ -6,7 +6,10 @@ import { type Harness, ORY_SECRET, PERSONA_SECRET, startHarness } from "../suppo
 
 function signed(body: string, opts: { t?: number; secret?: string } = {}) {
   const t = opts.t ?? Math.floor(Date.now() / 1000);
-  return { "persona-signature": `t=${t},v1=${hmacHex(opts.secret ?? PERSONA_SECRET, `${t}.${body}`)}`, "content-type": "application/json" };
+  return {
+    "persona-signature": `t=${t},v1=${hmacHex(opts.secret ?? PERSONA_SECRET, `${t}.${body}`)}`,
+    "content-type": "application/json",
+  };
 }
 
 function event(id: string, name = "inquiry.approved", inquiryId = "inq_unknown1234567890") {
@@ -14,7 +17,11 @@ function event(id: string, name = "inquiry.approved", inquiryId = "inq_unknown12
     data: {
       type: "event",
       id,
-      attributes: { name, "created-at": new Date().toISOString(), payload: { data: { type: "inquiry", id: inquiryId, attributes: { status: "approved" } } } },
+      attributes: {
+        name,
+        "created-at": new Date().toISOString(),
+        payload: { data: { type: "inquiry", id: inquiryId, attributes: { status: "approved" } } },
+      },
     },
   });
 }
@@ -28,7 +35,14 @@ describeEachDatabase("bad input", (kind) => {
     await h.close();
   });
   const count = async (table: "inbox" | "verifications") =>
-    Number((await h.gateway.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await h.gateway.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   let personaRequestsBefore = 0;
   beforeEach(() => {
     personaRequestsBefore = h.persona.requests.length;
@@ -38,7 +52,10 @@ describeEachDatabase("bad input", (kind) => {
     const identity = h.kratos.createIdentity({ email: "x@example.com" });
     const body = { kratos_identity_id: identity.id };
     const missing = await h.request("POST", "/persona/initiate", { body });
-    const wrong = await h.request("POST", "/persona/initiate", { body, headers: { "x-webhook-secret": "not-the-secret" } });
+    const wrong = await h.request("POST", "/persona/initiate", {
+      body,
+      headers: { "x-webhook-secret": "not-the-secret" },
+    });
     expect(missing.status).toBe(401);
     expect(missing.json).toMatchObject({ error: "unauthorized", message: "Missing X-Webhook-Secret header" });
     expect(wrong.status).toBe(401);
@@ -60,8 +77,13 @@ describeEachDatabase("bad input", (kind) => {
     });
     expect(nilId.status).toBe(400);
     expect(JSON.stringify(nilId.json)).toContain("pre-persist");
-    const notUuid = await h.request("POST", "/persona/validate", { body: { kratos_identity_id: "alice" }, headers });
-    expect(notUuid.json).toMatchObject({ details: [{ field: "kratos_identity_id", message: expect.stringContaining("UUID") }] });
+    const notUuid = await h.request("POST", "/persona/validate", {
+      body: { kratos_identity_id: "alice" },
+      headers,
+    });
+    expect(notUuid.json).toMatchObject({
+      details: [{ field: "kratos_identity_id", message: expect.stringContaining("UUID") }],
+    });
     const form = await h.request("POST", "/persona/validate", {
       body: "kratos_identity_id=x",
       headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
@@ -72,7 +94,10 @@ describeEachDatabase("bad input", (kind) => {
 
   it("initiate: a body over the Ory webhook limit → 413", async () => {
     const big = { kratos_identity_id: h.kratos.createIdentity().id, note: "x".repeat(300 * 1024) };
-    const answer = await h.request("POST", "/persona/initiate", { body: big, headers: { "x-webhook-secret": ORY_SECRET } });
+    const answer = await h.request("POST", "/persona/initiate", {
+      body: big,
+      headers: { "x-webhook-secret": ORY_SECRET },
+    });
     expect(answer.status).toBe(413);
     expect(answer.json).toMatchObject({ error: "payload_too_large" });
   });
@@ -86,16 +111,25 @@ describeEachDatabase("bad input", (kind) => {
       wrongSecret: signed(body, { secret: "wbhsec_someone_else" }),
       stale: signed(body, { t: Math.floor(Date.now() / 1000) - 49 * 3600 }),
       future: signed(body, { t: Math.floor(Date.now() / 1000) + 49 * 3600 }),
-      xPersonaSignature: { "x-persona-signature": hmacHex(PERSONA_SECRET, body), "content-type": "application/json" },
+      xPersonaSignature: {
+        "x-persona-signature": hmacHex(PERSONA_SECRET, body),
+        "content-type": "application/json",
+      },
     };
     for (const [name, headers] of Object.entries(cases)) {
       const answer = await h.request("POST", "/persona/callback", { body, headers });
       expect(answer.status, name).toBe(401);
     }
-    const tampered = await h.request("POST", "/persona/callback", { body: body.replace("approved", "declined"), headers: fresh });
+    const tampered = await h.request("POST", "/persona/callback", {
+      body: body.replace("approved", "declined"),
+      headers: fresh,
+    });
     expect(tampered.status).toBe(401);
     // Re-serialising the JSON (as the community code did) breaks the signature too.
-    const reserialised = await h.request("POST", "/persona/callback", { body: JSON.stringify(JSON.parse(body), null, 1), headers: fresh });
+    const reserialised = await h.request("POST", "/persona/callback", {
+      body: JSON.stringify(JSON.parse(body), null, 1),
+      headers: fresh,
+    });
     expect(reserialised.status).toBe(401);
     expect(await count("inbox")).toBe(0);
   });
@@ -104,7 +138,10 @@ describeEachDatabase("bad input", (kind) => {
     const body = event("evt_rotation0000000000000001");
     const t = Math.floor(Date.now() / 1000);
     const header = `t=${t},v1=${hmacHex("wbhsec_new_secret", `${t}.${body}`)} t=${t},v1=${hmacHex(PERSONA_SECRET, `${t}.${body}`)}`;
-    const first = await h.request("POST", "/persona/callback", { body, headers: { "persona-signature": header } });
+    const first = await h.request("POST", "/persona/callback", {
+      body,
+      headers: { "persona-signature": header },
+    });
     expect(first.status).toBe(200);
     expect(first.json).toEqual({ received: true, outcome: "stored" });
     const again = await h.request("POST", "/persona/callback", { body, headers: signed(body) });
@@ -115,13 +152,25 @@ describeEachDatabase("bad input", (kind) => {
 
   it("callback: signed but invalid JSON or missing fields → 400 naming the field; unknown events → 200 ignored", async () => {
     const notJson = "{oops";
-    expect((await h.request("POST", "/persona/callback", { body: notJson, headers: signed(notJson) })).status).toBe(400);
-    const noId = JSON.stringify({ data: { type: "event", attributes: { name: "inquiry.approved", payload: { data: { type: "inquiry", id: "inq_1" } } } } });
+    expect(
+      (await h.request("POST", "/persona/callback", { body: notJson, headers: signed(notJson) })).status,
+    ).toBe(400);
+    const noId = JSON.stringify({
+      data: {
+        type: "event",
+        attributes: { name: "inquiry.approved", payload: { data: { type: "inquiry", id: "inq_1" } } },
+      },
+    });
     const missing = await h.request("POST", "/persona/callback", { body: noId, headers: signed(noId) });
     expect(missing.status).toBe(400);
     expect(missing.json).toMatchObject({ details: [{ field: "data.id" }] });
     const before = await count("inbox");
-    for (const name of ["account.created", "verification.passed", "inquiry-session.started", "something.new"]) {
+    for (const name of [
+      "account.created",
+      "verification.passed",
+      "inquiry-session.started",
+      "something.new",
+    ]) {
       const body = event(`evt_unknown${name.replace(/[^a-z]/g, "")}00000000`, name);
       const answer = await h.request("POST", "/persona/callback", { body, headers: signed(body) });
       expect(answer.status, name).toBe(200);
@@ -132,7 +181,10 @@ describeEachDatabase("bad input", (kind) => {
 
   it("callback: a body over 1 MiB → 413 and nothing stored", async () => {
     const before = await count("inbox");
-    const body = event("evt_huge0000000000000000001").replace('"status":"approved"', `"status":"approved","pad":"${"x".repeat(1024 * 1024)}"`);
+    const body = event("evt_huge0000000000000000001").replace(
+      '"status":"approved"',
+      `"status":"approved","pad":"${"x".repeat(1024 * 1024)}"`,
+    );
     const answer = await h.request("POST", "/persona/callback", { body, headers: signed(body) });
     expect(answer.status).toBe(413);
     expect(await count("inbox")).toBe(before);
@@ -160,7 +212,10 @@ describeEachDatabase("routes without their secrets", (kind) => {
       headers: { "x-webhook-secret": "anything" },
     });
     expect(answer.status).toBe(503);
-    expect(answer.json).toMatchObject({ error: "not_configured", message: "ORY_WEBHOOK_SECRET is not set on the gateway" });
+    expect(answer.json).toMatchObject({
+      error: "not_configured",
+      message: "ORY_WEBHOOK_SECRET is not set on the gateway",
+    });
   });
 
   it("Persona is disabled without its webhook secret: callbacks 503, /ready says why", async () => {
@@ -168,6 +223,8 @@ describeEachDatabase("routes without their secrets", (kind) => {
     const answer = await h.request("POST", "/persona/callback", { body, headers: signed(body) });
     expect(answer.status).toBe(503);
     const ready = await h.request("GET", "/ready");
-    expect(ready.json).toMatchObject({ providers: [{ name: "persona", enabled: false, reason: "PERSONA_WEBHOOK_SECRET not set" }] });
+    expect(ready.json).toMatchObject({
+      providers: [{ name: "persona", enabled: false, reason: "PERSONA_WEBHOOK_SECRET not set" }],
+    });
   });
 });

@@ -22,7 +22,9 @@ describeEachDatabase("faults", (kind) => {
     await h.drain(1);
     const recorded = h.kratos.identities.get(identity.id)?.metadata_admin as { persona: { error: string } };
     expect(recorded.persona.error).toContain("Persona API answered 503");
-    expect(h.kratos.identities.get(identity.id)?.metadata_public).toMatchObject({ idv: { status: "created" } });
+    expect(h.kratos.identities.get(identity.id)?.metadata_public).toMatchObject({
+      idv: { status: "created" },
+    });
 
     // The retry goes out after its backoff; the second 503 is retried again; the third try succeeds.
     await eventually(async () => {
@@ -32,10 +34,14 @@ describeEachDatabase("faults", (kind) => {
     const inquiry = [...(h.persona.inquiries.values() ?? [])][0];
     expect(inquiry?.referenceId).toBe(identity.id);
     await h.drain();
-    expect(h.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({ persona: { inquiry_id: inquiry?.id, error: null } });
+    expect(h.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({
+      persona: { inquiry_id: inquiry?.id, error: null },
+    });
     // Every try carried the same Idempotency-Key, so Persona could never create two inquiries.
     const keys = new Set(
-      h.persona.requests.filter((r) => r.method === "POST" && r.path.endsWith("/inquiries")).map((r) => r.headers["idempotency-key"]),
+      h.persona.requests
+        .filter((r) => r.method === "POST" && r.path.endsWith("/inquiries"))
+        .map((r) => r.headers["idempotency-key"]),
     );
     expect(keys.size).toBe(1);
   });
@@ -44,23 +50,30 @@ describeEachDatabase("faults", (kind) => {
     h = await startHarness(kind);
     const harness = h;
     const identity = harness.kratos.createIdentity({ email: "ada@example.com" });
-    const inquiryId = (((await harness.initiate(identity.id)).json as { session_id: string }).session_id);
+    const inquiryId = ((await harness.initiate(identity.id)).json as { session_id: string }).session_id;
     await harness.drain();
     harness.kratos.setDown(true);
     expect(await harness.persona.setStatus(inquiryId, "approved")?.done).toBe("delivered");
     await harness.drain(3);
     // The gate already knows (it reads our store), Kratos does not yet.
     expect((await harness.validate(identity.id)).status).toBe(200);
-    expect(harness.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({ persona: { status: "created" } });
+    expect(harness.kratos.identities.get(identity.id)?.metadata_admin).toMatchObject({
+      persona: { status: "created" },
+    });
     const stats = await harness.gateway.store.outbox.stats(Date.now());
     expect(stats.pending).toBeGreaterThan(0);
 
     harness.kratos.setDown(false);
     await eventually(async () => {
       await harness.drain();
-      return (harness.kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } })?.persona?.status === "approved";
+      return (
+        (harness.kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } })
+          ?.persona?.status === "approved"
+      );
     });
-    expect(harness.kratos.identities.get(identity.id)?.metadata_public).toMatchObject({ idv: { status: "approved" } });
+    expect(harness.kratos.identities.get(identity.id)?.metadata_public).toMatchObject({
+      idv: { status: "approved" },
+    });
   });
 
   it("Kratos throttling (429 with Retry-After) is waited out, not dead-lettered", async () => {
@@ -71,7 +84,11 @@ describeEachDatabase("faults", (kind) => {
     harness.kratos.failAdmin(1, 429, { retryAfterSeconds: 1 });
     const before = Date.now();
     await harness.drain(1);
-    const job = await harness.gateway.store.db.selectFrom("outbox").selectAll().where("subject", "=", identity.id).executeTakeFirstOrThrow();
+    const job = await harness.gateway.store.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("subject", "=", identity.id)
+      .executeTakeFirstOrThrow();
     expect(job.state).toBe("pending");
     expect(job.next_attempt_at - before).toBeGreaterThanOrEqual(1000);
     expect(job.last_error).toContain("429");
@@ -93,10 +110,14 @@ describeEachDatabase("faults", (kind) => {
     });
     const metrics = await harness.request("GET", "/metrics");
     expect(metrics.text).toMatch(/idv_queue_depth\{queue="outbox",state="dead"\} 1/);
-    expect(metrics.text).toMatch(/idv_jobs_total\{queue="outbox",kind="kratos.sync_identity",outcome="dead"\} 1/);
+    expect(metrics.text).toMatch(
+      /idv_jobs_total\{queue="outbox",kind="kratos.sync_identity",outcome="dead"\} 1/,
+    );
     const { identityReport } = await import("../../src/cli/status.js");
     const report = await identityReport(harness.gateway.store, identity.id, Date.now());
-    expect(report.dead_letters).toEqual([expect.objectContaining({ queue: "outbox", kind: "kratos.sync_identity", attempts: 2 })]);
+    expect(report.dead_letters).toEqual([
+      expect.objectContaining({ queue: "outbox", kind: "kratos.sync_identity", attempts: 2 }),
+    ]);
   });
 });
 
@@ -113,7 +134,10 @@ describe.skipIf(!postgresReachable)("PostgreSQL connection loss", () => {
       expect((await h.validate(identity.id)).status).toBe(200);
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
-      const killed = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [appName]);
+      const killed = await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+        [appName],
+      );
       await admin.end();
       expect(killed.rowCount).toBeGreaterThan(0);
       // At most the first request after the drop may see the broken connection (503, fail closed); then it recovers.

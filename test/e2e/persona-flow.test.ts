@@ -65,7 +65,8 @@ describeEachDatabase("Persona end to end", (kind) => {
     await h.drain();
     stored = h.kratos.identities.get(identity.id);
     expect(stored?.metadata_admin).toMatchObject({ persona: { status: "approved" } });
-    const idv = (stored?.metadata_public as { idv: { status: string; verified_at: string } } | undefined)?.idv;
+    const idv = (stored?.metadata_public as { idv: { status: string; verified_at: string } } | undefined)
+      ?.idv;
     if (!idv) throw new Error("metadata_public.idv missing");
     expect(idv.status).toBe("approved");
     expect(Date.parse(idv.verified_at)).not.toBeNaN();

@@ -28,7 +28,13 @@ export async function spawnGateway(env: Record<string, string>, port: number): P
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", "serve"], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: env.LOG_LEVEL ?? "warn" },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: env.LOG_LEVEL ?? "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk) => (output += chunk));

@@ -27,7 +27,11 @@ export interface Harness {
   persona: PersonaSimulator;
   db: TestDatabase;
   env: Record<string, string>;
-  request(method: string, path: string, opts?: { body?: string | object; headers?: Record<string, string> }): Promise<HttpAnswer>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: string | object; headers?: Record<string, string> },
+  ): Promise<HttpAnswer>;
   initiate(identityId: string, opts?: { triggerId?: string; body?: object }): Promise<HttpAnswer>;
   validate(identityId: string): Promise<HttpAnswer>;
   /** Runs worker rounds until there is no due work left (or `maxRounds`). */
@@ -72,7 +76,11 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
   persona.setWebhook(`${url}/persona/callback`, [PERSONA_SECRET]);
   if (opts.worker) gateway.worker.start();
 
-  async function request(method: string, path: string, o: { body?: string | object; headers?: Record<string, string> } = {}) {
+  async function request(
+    method: string,
+    path: string,
+    o: { body?: string | object; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...o.headers };
     let body: string | undefined;
     if (o.body !== undefined) {
@@ -100,8 +108,16 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
     request,
     initiate: (identityId, o = {}) =>
       request("POST", "/persona/initiate", {
-        body: o.body ?? { kratos_identity_id: identityId, email: "ada@example.com", first_name: "Ada", last_name: "Lovelace" },
-        headers: { "x-webhook-secret": ORY_SECRET, ...(o.triggerId ? { "ory-webhook-trigger-id": o.triggerId } : {}) },
+        body: o.body ?? {
+          kratos_identity_id: identityId,
+          email: "ada@example.com",
+          first_name: "Ada",
+          last_name: "Lovelace",
+        },
+        headers: {
+          "x-webhook-secret": ORY_SECRET,
+          ...(o.triggerId ? { "ory-webhook-trigger-id": o.triggerId } : {}),
+        },
       }),
     validate: (identityId) =>
       request("POST", "/persona/validate", {

@@ -50,7 +50,8 @@ export function parseSignatureHeader(value: string): SignatureCandidate[] | null
         timestamp = Number(val);
       } else if (key === "v1") signatures.push(val.toLowerCase());
     }
-    for (const signature of signatures) candidates.push(timestamp === undefined ? { signature } : { timestamp, signature });
+    for (const signature of signatures)
+      candidates.push(timestamp === undefined ? { signature } : { timestamp, signature });
   }
   return candidates;
 }

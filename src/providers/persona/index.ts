@@ -3,7 +3,15 @@ import { AppError } from "../../lib/errors.js";
 import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
 import type { SignatureScheme } from "../../lib/webhook-signature.js";
 import type { IdvProvider, ProviderResult, StartOffer } from "../provider.js";
-import { HOSTED_FLOW_URL, PERSONA, parseSignatureHeader, SIGNATURE_HEADER, STATUS_MAP, STATUS_TIMESTAMP, UNKNOWN_STATUS } from "./constants.js";
+import {
+  HOSTED_FLOW_URL,
+  PERSONA,
+  parseSignatureHeader,
+  SIGNATURE_HEADER,
+  STATUS_MAP,
+  STATUS_TIMESTAMP,
+  UNKNOWN_STATUS,
+} from "./constants.js";
 import { type InquiryDocument, inquiryDocument, type PersonaSettings, webhookEvent } from "./schemas.js";
 
 export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: FetchLike) {
@@ -20,7 +28,10 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     const response = await http(`${base}${path}`, { method, headers: headers(idempotencyKey), json });
     const parsed = inquiryDocument.safeParse(response.body);
     if (!parsed.success) {
-      throw new AppError("upstream_unavailable", `Persona API answered an unexpected shape: ${parsed.error.issues[0]?.message}`);
+      throw new AppError(
+        "upstream_unavailable",
+        `Persona API answered an unexpected shape: ${parsed.error.issues[0]?.message}`,
+      );
     }
     return parsed.data;
   }
@@ -135,12 +146,11 @@ function toResult(document: InquiryDocument): ProviderResult {
   const status = STATUS_MAP[raw] ?? UNKNOWN_STATUS;
   const statusKey = STATUS_TIMESTAMP[raw.replace("-", "_")];
   const statusTime = statusKey ? millis(attributes[statusKey] as string | null | undefined) : null;
-  const times = [
-    millis(attributes["updated-at"]),
-    statusTime,
-    millis(attributes["created-at"]),
-  ].filter((t): t is number => t !== null);
-  const decided = status === "approved" || status === "declined" || status === "review" || status === "failed";
+  const times = [millis(attributes["updated-at"]), statusTime, millis(attributes["created-at"])].filter(
+    (t): t is number => t !== null,
+  );
+  const decided =
+    status === "approved" || status === "declined" || status === "review" || status === "failed";
   return {
     sessionId: id,
     rawStatus: raw,

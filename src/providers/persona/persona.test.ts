@@ -30,8 +30,16 @@ describe("Persona provider", () => {
 
   it("creates an inquiry with the identity as reference id, the template, fields and the idempotency key", async () => {
     const provider = createPersonaProvider(settings());
-    const result = await provider.createSession({ identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" }, "idem-1");
-    expect(result).toMatchObject({ rawStatus: "created", status: "created", identityId: IDENTITY, decidedAt: null });
+    const result = await provider.createSession(
+      { identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" },
+      "idem-1",
+    );
+    expect(result).toMatchObject({
+      rawStatus: "created",
+      status: "created",
+      identityId: IDENTITY,
+      decidedAt: null,
+    });
     const request = sim.requests.find((r) => r.method === "POST" && r.path.endsWith("/inquiries"));
     expect(request?.headers.authorization).toBe("Bearer persona_sandbox_unit");
     expect(request?.headers["idempotency-key"]).toBe("idem-1");
@@ -45,7 +53,10 @@ describe("Persona provider", () => {
         },
       },
     });
-    const again = await provider.createSession({ identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" }, "idem-1");
+    const again = await provider.createSession(
+      { identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" },
+      "idem-1",
+    );
     expect(again.sessionId).toBe(result.sessionId);
   });
 
@@ -98,22 +109,40 @@ describe("Persona provider", () => {
     sim.failNext(1, 503);
     await expect(provider.fetchResult("inq_any")).rejects.toMatchObject({ retryable: true, status: 503 });
     sim.failNext(1, 429, { retryAfterSeconds: 7 });
-    await expect(provider.fetchResult("inq_any")).rejects.toMatchObject({ retryable: true, retryAfterMs: 7000 });
-    await expect(provider.fetchResult("inq_doesnotexist00000000000")).rejects.toMatchObject({ retryable: false, status: 404 });
-    await expect(createPersonaProvider(settings({ apiKey: "wrong" })).fetchResult("inq_x")).rejects.toBeInstanceOf(UpstreamError);
+    await expect(provider.fetchResult("inq_any")).rejects.toMatchObject({
+      retryable: true,
+      retryAfterMs: 7000,
+    });
+    await expect(provider.fetchResult("inq_doesnotexist00000000000")).rejects.toMatchObject({
+      retryable: false,
+      status: 404,
+    });
+    await expect(
+      createPersonaProvider(settings({ apiKey: "wrong" })).fetchResult("inq_x"),
+    ).rejects.toBeInstanceOf(UpstreamError);
   });
 
   it("parses inquiry events and ignores everything else", () => {
     const provider = createPersonaProvider(settings());
     const event = (name: string, type = "inquiry") =>
-      Buffer.from(JSON.stringify({ data: { type: "event", id: "evt_abc123", attributes: { name, payload: { data: { type, id: "inq_1" } } } } }));
+      Buffer.from(
+        JSON.stringify({
+          data: {
+            type: "event",
+            id: "evt_abc123",
+            attributes: { name, payload: { data: { type, id: "inq_1" } } },
+          },
+        }),
+      );
     expect(provider.parseCallback(event("inquiry.approved"))).toEqual({
       kind: "event",
       dedupeKey: "evt_abc123",
       eventName: "inquiry.approved",
       sessionId: "inq_1",
     });
-    expect(provider.parseCallback(event("verification.passed", "verification/government-id"))).toMatchObject({ kind: "ignored" });
+    expect(provider.parseCallback(event("verification.passed", "verification/government-id"))).toMatchObject({
+      kind: "ignored",
+    });
     expect(() => provider.parseCallback(Buffer.from("[]"))).toThrow(AppError);
   });
 });
