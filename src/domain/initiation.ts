@@ -6,7 +6,7 @@ import type { IdvProvider, ProviderName, StartOffer, Subject } from "../provider
 import type { VerificationRow } from "../store/index.js";
 import { type DomainDeps, OUTBOX } from "./deps.js";
 import type { ResultRecorder } from "./results.js";
-import { isFinal, type NormalizedStatus } from "./status.js";
+import { ACTIONABLE_STATUSES, isFinal, type NormalizedStatus } from "./status.js";
 
 export const REGISTRATION = "registration";
 
@@ -90,7 +90,7 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
     /**
      * The signed-in user's way (back) into the flow: finds or creates their verification, creates the
      * provider session synchronously if needed, resumes it when expired, and returns the offer
-     * (none once the verification is decided).
+     * (none once the user has nothing left to do there).
      */
     async start(
       name: ProviderName,
@@ -118,6 +118,11 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
         );
       }
       const current = await provider.fetchResult(verification.session_id);
+      if (!ACTIONABLE_STATUSES.has(current.status)) {
+        // Finished in the provider's flow (completed, in review, decided): nothing for the user to do.
+        const { row: updated } = await results.record(verification.id, current);
+        return { verification: updated, offer: null };
+      }
       const { offer, result } = await provider.startOffer(current);
       const { row: updated } = await results.record(verification.id, result);
       return { verification: updated, offer };

@@ -17,6 +17,8 @@ export const FINAL_STATUSES: ReadonlySet<NormalizedStatus> = new Set(["approved"
 const DECISIONS: ReadonlySet<NormalizedStatus> = new Set(["approved", "declined", "review", "failed"]);
 /** Statuses the reconciler re-reads: the provider still owes us an outcome. */
 export const OPEN_STATUSES: readonly NormalizedStatus[] = ["created", "pending", "completed", "review"];
+/** Statuses where the user can (still) act in the provider's flow. */
+export const ACTIONABLE_STATUSES: ReadonlySet<NormalizedStatus> = new Set(["created", "pending", "expired"]);
 
 export interface StoredState {
   status: NormalizedStatus;
@@ -32,7 +34,7 @@ export interface ObservedState {
 /**
  * Whether an observed provider state replaces the stored one. A decision is only replaced by a newer
  * decision (a reviewer declining after approval); a decision always replaces a non-decision and never the
- * reverse; between non-decisions the newer provider timestamp wins.
+ * reverse; between non-decisions the newer (or same-time, newer-read) provider state wins.
  */
 export function supersedes(stored: StoredState, observed: ObservedState): boolean {
   if (observed.status === stored.status && observed.version === stored.version) return false;
@@ -40,6 +42,9 @@ export function supersedes(stored: StoredState, observed: ObservedState): boolea
   const observedIsDecision = DECISIONS.has(observed.status);
   if (storedIsDecision && !observedIsDecision) return false;
   if (observedIsDecision && !storedIsDecision) return true;
+  // Between non-decisions a tie goes to the newer read: provider timestamps can share a second
+  // (created → pending), and a wrong tie is corrected by the next event or reconciliation.
+  if (!storedIsDecision) return observed.version >= stored.version;
   return observed.version > stored.version;
 }
 

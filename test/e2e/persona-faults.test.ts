@@ -98,6 +98,33 @@ describeEachDatabase("faults", (kind) => {
     }, 5000);
   });
 
+  it("a lost callback does not strand the user: the reconciler re-reads stale verifications from Persona", async () => {
+    h = await startHarness(kind, { env: { RECONCILE_AFTER_SECONDS: "1", RECONCILE_INTERVAL_SECONDS: "1" } });
+    const harness = h;
+    const identity = harness.kratos.createIdentity();
+    const inquiryId = ((await harness.initiate(identity.id)).json as { session_id: string }).session_id;
+    await harness.drain();
+    harness.persona.setStatus(inquiryId, "approved", { emit: false }); // the webhook never arrives
+    await harness.drain();
+    expect((await harness.gateway.store.identityStatus.get(identity.id))?.status).toBe("created");
+    await eventually(
+      async () => {
+        await harness.drain();
+        return (await harness.gateway.store.identityStatus.get(identity.id))?.status === "approved";
+      },
+      5000,
+      100,
+    );
+    expect(harness.kratos.identities.get(identity.id)?.metadata_public).toMatchObject({
+      idv: { status: "approved" },
+    });
+    // A decided verification is not re-read again.
+    const reads = harness.persona.requests.filter((r) => r.method === "GET").length;
+    await new Promise((r) => setTimeout(r, 1200));
+    await harness.drain();
+    expect(harness.persona.requests.filter((r) => r.method === "GET").length).toBe(reads);
+  });
+
   it("a dead letter after the attempt limit is visible in /metrics and idv status", async () => {
     h = await startHarness(kind, { env: { RETRY_MAX_ATTEMPTS: "2", RETRY_BASE_MS: "1", RETRY_MAX_MS: "5" } });
     const harness = h;

@@ -20,7 +20,10 @@ interface SignedIn {
   sessionId: string;
 }
 
-function signIn(h: Harness, traits: Record<string, unknown> = { email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } }): SignedIn {
+function signIn(
+  h: Harness,
+  traits: Record<string, unknown> = { email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } },
+): SignedIn {
   const identity = h.kratos.createIdentity(traits);
   const session = h.kratos.createSession(identity.id);
   return { identityId: identity.id, token: session.token, cookie: session.cookie, sessionId: session.id };
@@ -32,7 +35,9 @@ function start(
   headers: Record<string, string>,
   opts: { json?: boolean } = {},
 ): Promise<HttpAnswer> {
-  const accept = opts.json ? { accept: "application/json" } : { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+  const accept = opts.json
+    ? { accept: "application/json" }
+    : { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
   return h.request("GET", "/persona/start", { headers: { ...accept, ...headers } });
 }
 
@@ -92,12 +97,19 @@ describeEachDatabase("GET /persona/start", (kind) => {
       for (const json of [true, false]) {
         const answer = await start(h, headers, { json });
         expect(answer.status, JSON.stringify(headers)).toBe(401);
-        expect(answer.json).toMatchObject({ error: "unauthorized", message: expect.stringContaining("Sign in") });
+        expect(answer.json).toMatchObject({
+          error: "unauthorized",
+          message: expect.stringContaining("Sign in"),
+        });
         expect(answer.headers.get("location")).toBeNull();
       }
     }
     // A bad token does not fall back to a good cookie (Kratos reads the token first).
-    const mixed = await start(h, { "x-session-token": "not-a-session-token", cookie: user.cookie }, { json: true });
+    const mixed = await start(
+      h,
+      { "x-session-token": "not-a-session-token", cookie: user.cookie },
+      { json: true },
+    );
     expect(mixed.status).toBe(401);
     expect(h.persona.inquiries.size).toBe(0);
     // whoami was asked with exactly the credentials the caller brought.
@@ -116,7 +128,9 @@ describeEachDatabase("GET /persona/start", (kind) => {
     expect(answer.headers.get("cache-control")).toBe("no-store");
     const location = answer.headers.get("location") ?? "";
     const origin = new URL(h.persona.baseUrl).origin;
-    expect(location).toMatch(new RegExp(`^${origin.replace(/[.]/g, "\\.")}/verify\\?code=[1-9A-HJ-NP-Za-km-z]{20}$`));
+    expect(location).toMatch(
+      new RegExp(`^${origin.replace(/[.]/g, "\\.")}/verify\\?code=[1-9A-HJ-NP-Za-km-z]{20}$`),
+    );
     // The link opens the hosted flow (valid, not expired or used).
     const page = await fetch(location);
     expect(await page.text()).toContain("state=valid");
@@ -170,8 +184,9 @@ describeEachDatabase("GET /persona/start", (kind) => {
     const inquiryId = await initiated(h, user);
 
     const created = (await start(h, asApp(user), { json: true })).json as StartBody;
-    expect(created).toMatchObject({ session_id: inquiryId, url: null, sdk_token: null });
+    expect(created).toMatchObject({ session_id: inquiryId, status: "created", url: null, sdk_token: null });
 
+    await nextSecond();
     h.persona.setStatus(inquiryId, "pending", { emit: false });
     const answer = await start(h, asApp(user), { json: true });
     expect(answer.status).toBe(200);
@@ -188,13 +203,17 @@ describeEachDatabase("GET /persona/start", (kind) => {
     const browser = await start(h, asBrowser(user));
     expect(browser.status).toBe(409);
     expect(browser.headers.get("location")).toBeNull();
-    expect(browser.json).toMatchObject({ error: "conflict", message: expect.stringContaining("application/json") });
+    expect(browser.json).toMatchObject({
+      error: "conflict",
+      message: expect.stringContaining("application/json"),
+    });
   });
 
   it("hosted-embedded: both a link and the session token when pending", async () => {
     const h = await harness({ PERSONA_INQUIRY_TYPE: "hosted-embedded" });
     const user = signIn(h);
     const inquiryId = await initiated(h, user);
+    await nextSecond();
     h.persona.setStatus(inquiryId, "pending", { emit: false });
 
     const body = (await start(h, asApp(user), { json: true })).json as StartBody;
@@ -230,7 +249,9 @@ describeEachDatabase("GET /persona/start", (kind) => {
     await h.drain();
     const stored = h.kratos.identities.get(user.identityId);
     expect(stored?.metadata_admin).toMatchObject({ persona: { inquiry_id: body.session_id } });
-    expect(stored?.metadata_public).toMatchObject({ idv: { provider: "persona", start_url: `${PUBLIC_URL}/persona/start` } });
+    expect(stored?.metadata_public).toMatchObject({
+      idv: { provider: "persona", start_url: `${PUBLIC_URL}/persona/start` },
+    });
     expect(JSON.stringify(stored?.metadata_public)).not.toContain("code=");
   });
 
@@ -238,9 +259,12 @@ describeEachDatabase("GET /persona/start", (kind) => {
     const h = await harness();
     const user = signIn(h);
     const inquiryId = await initiated(h, user);
+    await nextSecond();
     expect(await h.persona.setStatus(inquiryId, "expired")?.done).toBe("delivered");
     await h.drain();
-    expect(h.kratos.identities.get(user.identityId)?.metadata_admin).toMatchObject({ persona: { status: "expired" } });
+    expect(h.kratos.identities.get(user.identityId)?.metadata_admin).toMatchObject({
+      persona: { status: "expired" },
+    });
     await nextSecond();
     const before = apiCalls(h).length;
 
@@ -262,7 +286,9 @@ describeEachDatabase("GET /persona/start", (kind) => {
     // The browser form works the same way, and the mirror follows the resumed state.
     expect((await start(h, asBrowser(user))).status).toBe(302);
     await h.drain();
-    expect(h.kratos.identities.get(user.identityId)?.metadata_admin).toMatchObject({ persona: { status: "pending" } });
+    expect(h.kratos.identities.get(user.identityId)?.metadata_admin).toMatchObject({
+      persona: { status: "pending" },
+    });
   });
 
   it("has nothing to start once approved: 200 JSON without a link, 409 for the browser", async () => {
@@ -275,7 +301,13 @@ describeEachDatabase("GET /persona/start", (kind) => {
 
     const answer = await start(h, asApp(user), { json: true });
     expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ provider: "persona", session_id: inquiryId, status: "approved", url: null, sdk_token: null });
+    expect(answer.json).toEqual({
+      provider: "persona",
+      session_id: inquiryId,
+      status: "approved",
+      url: null,
+      sdk_token: null,
+    });
 
     const browser = await start(h, asBrowser(user));
     expect(browser.status).toBe(409);
@@ -295,14 +327,29 @@ describeEachDatabase("GET /persona/start", (kind) => {
     expect(allowed.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
     expect(allowed.headers.get("cache-control")).toBe("no-store");
+    expect(allowed.headers.get("vary")?.toLowerCase()).toContain("origin");
 
-    const foreign = await start(h, { ...asBrowser(user), origin: "https://evil.example.test" }, { json: true });
+    // Another origin gets no Access-Control-Allow-Origin, so the browser withholds the answer. (@fastify/cors
+    // still adds Access-Control-Allow-Credentials, which has no effect without an allowed origin.)
+    const evil = "https://evil.example.test";
+    const foreign = await start(h, { ...asBrowser(user), origin: evil }, { json: true });
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
-    expect(foreign.headers.get("access-control-allow-credentials")).toBeNull();
+    const foreignPreflight = await h.request("OPTIONS", "/persona/start", {
+      headers: {
+        origin: evil,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "x-session-token",
+      },
+    });
+    expect(foreignPreflight.headers.get("access-control-allow-origin")).toBeNull();
 
     // The preflight of a fetch() that sends X-Session-Token.
     const preflight = await h.request("OPTIONS", "/persona/start", {
-      headers: { origin: APP_ORIGIN, "access-control-request-method": "GET", "access-control-request-headers": "x-session-token" },
+      headers: {
+        origin: APP_ORIGIN,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "x-session-token",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
@@ -332,7 +379,10 @@ describeEachDatabase("GET /persona/start", (kind) => {
     const down = await start(h, asApp(user), { json: true });
     expect(down.status).toBe(503);
     expect(down.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(down.json).toMatchObject({ error: "upstream_unavailable", message: expect.stringContaining("try again") });
+    expect(down.json).toMatchObject({
+      error: "upstream_unavailable",
+      message: expect.stringContaining("try again"),
+    });
     expect(h.persona.inquiries.size).toBe(0);
 
     const browserDown = await (async () => {

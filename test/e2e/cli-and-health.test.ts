@@ -1,0 +1,92 @@
+// The `idv` command and the health endpoints, as an operator meets them.
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { buildGateway } from "../../src/gateway.js";
+import { freePort, spawnGateway } from "../support/gateway-process.js";
+import { startHarness } from "../support/harness.js";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const idv = (args: string[], env: Record<string, string>) =>
+  run(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+
+describe("idv CLI", () => {
+  it("migrates, then reports an identity's verifications and login-gate status", async () => {
+    const h = await startHarness("sqlite");
+    try {
+      const identity = h.kratos.createIdentity({ email: "ada@example.com" });
+      const inquiryId = ((await h.initiate(identity.id)).json as { session_id: string }).session_id;
+      await h.persona.setStatus(inquiryId, "approved")?.done;
+      await h.drain();
+      const env = { SQLITE_PATH: h.env.SQLITE_PATH as string, LOG_LEVEL: "silent" };
+      expect((await idv(["migrate"], env)).stdout).toContain("database is up to date");
+      const report = JSON.parse((await idv(["status", identity.id], env)).stdout);
+      expect(report).toMatchObject({
+        identity_id: identity.id,
+        login_gate: { status: "approved", provider: "persona" },
+        verifications: [
+          { provider: "persona", session_id: inquiryId, status: "approved", provider_status: "approved" },
+        ],
+        dead_letters: [],
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("stops with a message naming every invalid variable", async () => {
+    const failure = await idv(["migrate"], { PORT: "x", SQLITE_SYNCHRONOUS: "OFF" }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toMatch(/PORT[\s\S]*SQLITE_SYNCHRONOUS/);
+  });
+
+  it("serves with no provider configured and says which providers are disabled and why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "idv-cli-"));
+    const gateway = await spawnGateway(
+      { SQLITE_PATH: join(dir, "idv.db"), LOG_LEVEL: "info" },
+      await freePort(),
+    );
+    try {
+      const ready = await (await fetch(`${gateway.url}/ready`)).json();
+      expect(ready).toMatchObject({ status: "ready", providers: [{ name: "persona", enabled: false }] });
+      expect(gateway.output()).toContain(
+        "persona disabled: PERSONA_API_KEY, PERSONA_TEMPLATE_ID, PERSONA_WEBHOOK_SECRET not set",
+      );
+      expect(gateway.output()).toContain("ORY_WEBHOOK_SECRET is not set");
+      expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+    } finally {
+      await gateway.kill("SIGTERM");
+    }
+  });
+});
+
+describe("health", () => {
+  it("/ready is 503 until migrations are applied, /health is 200 throughout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "idv-health-"));
+    const gateway = await buildGateway(loadConfig({ SQLITE_PATH: join(dir, "idv.db"), LOG_LEVEL: "silent" }));
+    try {
+      expect((await gateway.app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
+      const before = await gateway.app.inject({ method: "GET", url: "/ready" });
+      expect(before.statusCode).toBe(503);
+      expect(before.json()).toMatchObject({
+        status: "not_ready",
+        reason: expect.stringContaining("0001_initial"),
+      });
+      await gateway.store.migrate();
+      expect((await gateway.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
