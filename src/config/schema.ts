@@ -1,5 +1,6 @@
 // The one schema for every setting: env var name, type, default and description (the README reference is generated from it).
 import { z } from "zod";
+import { STATUSES } from "../domain/status.js";
 
 const bool = (def: boolean) =>
   z
@@ -21,17 +22,8 @@ const list = (def: string) =>
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const url = () => z.url({ protocol: /^https?$/ });
 
-export const NORMALIZED_STATUSES = [
-  "unverified",
-  "created",
-  "pending",
-  "completed",
-  "approved",
-  "review",
-  "declined",
-  "expired",
-  "failed",
-] as const;
+/** What the login gate can see: a normalized status, or none at all. */
+export const NORMALIZED_STATUSES = ["unverified", ...STATUSES] as const;
 
 export const configSchema = z.object({
   NODE_ENV: z

@@ -6,11 +6,11 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../
 import { freePort, type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
 import {
   eventually,
+  gatewayEnv,
   ORY_API_KEY,
   ORY_SECRET,
   PERSONA_KEY,
   PERSONA_SECRET,
-  PERSONA_TEMPLATE,
 } from "../support/harness.js";
 
 describeEachDatabase("crash recovery", (kind) => {
@@ -32,19 +32,7 @@ describeEachDatabase("crash recovery", (kind) => {
 
   it("applies an acknowledged callback after the process was killed before working on it", async () => {
     const port = await freePort();
-    const env = {
-      ...db.env,
-      ORY_WEBHOOK_SECRET: ORY_SECRET,
-      ORY_API_KEY,
-      KRATOS_ADMIN_URL: kratos.adminUrl,
-      KRATOS_PUBLIC_URL: kratos.publicUrl,
-      PERSONA_API_KEY: PERSONA_KEY,
-      PERSONA_TEMPLATE_ID: PERSONA_TEMPLATE,
-      PERSONA_WEBHOOK_SECRET: PERSONA_SECRET,
-      PERSONA_API_BASE: persona.baseUrl,
-      WORKER_POLL_MS: "20",
-      RETRY_BASE_MS: "20",
-    };
+    const env = { ...db.env, ...gatewayEnv(kratos, persona) };
     // First life: the worker is off, so nothing acknowledged can have been applied before the kill.
     running = await spawnGateway({ ...env, WORKER_ENABLED: "false" }, port);
     persona.setWebhook(`${running.url}/persona/callback`, [PERSONA_SECRET]);

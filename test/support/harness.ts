@@ -46,13 +46,9 @@ export interface HarnessOptions {
   database?: TestDatabase;
 }
 
-export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}): Promise<Harness> {
-  const db = opts.database ?? (await createTestDatabase(kind));
-  const kratos = await startKratosFake({ apiKey: ORY_API_KEY });
-  const persona = await startPersonaSimulator({ apiKey: PERSONA_KEY });
-  const env: Record<string, string> = {
-    NODE_ENV: "test",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+/** The settings that point a gateway at the fakes, with short retry and poll timings for tests. */
+export function gatewayEnv(kratos: KratosFake, persona: PersonaSimulator): Record<string, string> {
+  return {
     ORY_WEBHOOK_SECRET: ORY_SECRET,
     ORY_API_KEY,
     KRATOS_ADMIN_URL: kratos.adminUrl,
@@ -61,14 +57,26 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
     PERSONA_TEMPLATE_ID: PERSONA_TEMPLATE,
     PERSONA_WEBHOOK_SECRET: PERSONA_SECRET,
     PERSONA_API_BASE: persona.baseUrl,
-    GATEWAY_PUBLIC_URL: PUBLIC_URL,
     RETRY_BASE_MS: "20",
+    WORKER_POLL_MS: "20",
+  };
+}
+
+export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}): Promise<Harness> {
+  const db = opts.database ?? (await createTestDatabase(kind));
+  const kratos = await startKratosFake({ apiKey: ORY_API_KEY });
+  const persona = await startPersonaSimulator({ apiKey: PERSONA_KEY });
+  const env: Record<string, string> = {
+    ...gatewayEnv(kratos, persona),
+    NODE_ENV: "test",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    GATEWAY_PUBLIC_URL: PUBLIC_URL,
     RETRY_MAX_MS: "200",
     OUTBOUND_TIMEOUT_MS: "2000",
-    WORKER_POLL_MS: "20",
     ...db.env,
     ...opts.env,
   };
+
   const gateway = await buildGateway(loadConfig(env));
   await gateway.store.migrate();
   await gateway.app.listen({ port: 0, host: "127.0.0.1" });
