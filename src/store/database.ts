@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { Database } from "./tables.js";
 
@@ -59,11 +59,39 @@ function openPostgres(url: string, options: DatabaseOptions): OpenDatabase {
   });
   // Idle clients die when PostgreSQL restarts; the pool replaces them on the next query.
   pool.on("error", (error) => options.onPoolError?.(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: ownSchemaIntrospection(new PostgresDialect({ pool })) });
   return {
     db,
     dialect: "postgres",
     raw: { kind: "postgres", pool },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely's migrator finds its bookkeeping tables through an introspection of every schema in the database,
+ * which fails when another schema is dropped meanwhile: list the tables of our schema only (names only,
+ * which is all the migrator reads).
+ */
+function ownSchemaIntrospection(dialect: PostgresDialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createDriver: () => dialect.createDriver(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector(db) {
+      const full = dialect.createIntrospector(db);
+      const getTables = async () => {
+        const { rows } = await sql<{ name: string; schema: string }>`
+          select c.relname as name, n.nspname as schema from pg_catalog.pg_class c
+          join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v')`.execute(db);
+        return rows.map((row) => ({ ...row, isView: false, columns: [] }));
+      };
+      return {
+        getSchemas: () => full.getSchemas(),
+        getTables,
+        getMetadata: async () => ({ tables: await getTables() }),
+      };
+    },
   };
 }

@@ -78,13 +78,11 @@ export function createQueue<T extends QueueTable>(
       if (table === "outbox") {
         // A job of the same kind and subject queued while this one ran redoes its work, and only one may be
         // pending (unique index): that job takes over, not before this retry's time, and this row is closed.
-        const takenOver = await sql`update outbox set next_attempt_at =
+        const takeOver = sql`update outbox set next_attempt_at =
             case when next_attempt_at < ${nextAttemptAt} then ${nextAttemptAt} else next_attempt_at end
           where state = 'pending' and exists (select 1 from outbox r where r.id = ${id}
-            and r.locked_by = ${workerId} and r.kind = outbox.kind and r.subject = outbox.subject)`.execute(
-          db,
-        );
-        if (Number(takenOver.numAffectedRows ?? 0) > 0) {
+            and r.locked_by = ${workerId} and r.kind = outbox.kind and r.subject = outbox.subject)`;
+        if (Number((await takeOver.execute(db)).numAffectedRows ?? 0) > 0) {
           await q
             .updateTable(name)
             .set({ state: "done", locked_by: null, locked_until: null, last_error: error })
@@ -128,12 +126,9 @@ export function createQueue<T extends QueueTable>(
         .where("state", "=", "running")
         // Only one row per kind+subject may be pending; with one already waiting, this claim runs out its lease.
         .$if(table === "outbox", (qb) =>
-          qb.where(({ exists, selectFrom }) =>
-            exists(
-              selectFrom(sql`outbox`.as("s"))
-                .select(sql`1`.as("one"))
-                .where(sql`s.state = 'pending' and s.kind = outbox.kind and s.subject = outbox.subject`),
-            ).not(),
+          qb.where(
+            sql<boolean>`not exists (select 1 from outbox s where s.state = 'pending'
+              and s.kind = outbox.kind and s.subject = outbox.subject)`,
           ),
         )
         .executeTakeFirst();

@@ -46,12 +46,15 @@ export function createWorker(
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<number> | undefined;
   let lastReconcile = 0;
+  /** Set by stop(): a round still in flight finishes what it holds but claims nothing new. */
+  let stopping = false;
 
   async function drain<T extends InboxRow | OutboxRow>(
     queueName: "inbox" | "outbox",
     queue: Queue<"inbox"> | Queue<"outbox">,
     handle: (row: T) => Promise<unknown>,
   ): Promise<number> {
+    if (stopping) return 0;
     const now = runtime.clock.now();
     const rows = (await queue.claim(id, settings.batchSize, now, settings.leaseMs)) as T[];
     await Promise.all(
@@ -132,6 +135,7 @@ export function createWorker(
     start() {
       if (running) return;
       running = true;
+      stopping = false;
       schedule(0);
     },
     wake() {
@@ -139,6 +143,7 @@ export function createWorker(
     },
     async stop() {
       running = false;
+      stopping = true;
       clearTimeout(timer);
       if (current) {
         // Finish claimed work within the grace period; whatever is still claimed after it is handed back.
