@@ -2,7 +2,7 @@
 import type { ProviderName, ProviderResult } from "../providers/provider.js";
 import type { VerificationRow } from "../store/index.js";
 import { type DomainDeps, OUTBOX } from "./deps.js";
-import { isFinal, isNormalizedStatus, supersedes } from "./status.js";
+import { DECISION_STATUSES, isFinal, isNormalizedStatus, supersedes } from "./status.js";
 
 export interface RecordOutcome {
   applied: boolean;
@@ -41,15 +41,18 @@ export function createResultRecorder(deps: DomainDeps) {
         ...(isFinal(result.status) ? { active_key: null } : {}),
       };
       await repos.verifications.update(row.id, changes, now);
-      await repos.identityStatus.record({
-        identity_id: row.identity_id,
-        status: result.status,
-        provider: row.provider,
-        verification_id: row.id,
-        decided_at: result.decidedAt,
-        status_version: result.version,
-        updated_at: now,
-      });
+      await repos.identityStatus.record(
+        {
+          identity_id: row.identity_id,
+          status: result.status,
+          provider: row.provider,
+          verification_id: row.id,
+          decided_at: result.decidedAt,
+          status_version: result.version,
+          updated_at: now,
+        },
+        DECISION_STATUSES,
+      );
       await repos.enqueue({ kind: OUTBOX.syncIdentity, subject: row.identity_id, payload: null }, now);
       if (result.status === "declined" && row.status !== "declined" && deps.revokeSessionsOnDecline) {
         await repos.enqueue({ kind: OUTBOX.revokeSessions, subject: row.identity_id, payload: null }, now);

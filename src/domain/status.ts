@@ -14,7 +14,8 @@ export type NormalizedStatus = (typeof STATUSES)[number];
 /** Statuses that end a verification: no further user action is possible. */
 export const FINAL_STATUSES: ReadonlySet<NormalizedStatus> = new Set(["approved", "declined", "failed"]);
 /** Statuses that are a decision (by the provider, a workflow or a reviewer). */
-const DECISIONS: ReadonlySet<NormalizedStatus> = new Set(["approved", "declined", "review", "failed"]);
+export const DECISION_STATUSES: readonly NormalizedStatus[] = ["approved", "declined", "review", "failed"];
+const DECISIONS: ReadonlySet<NormalizedStatus> = new Set(DECISION_STATUSES);
 /** Statuses the reconciler re-reads: the provider still owes us an outcome. */
 export const OPEN_STATUSES: readonly NormalizedStatus[] = ["created", "pending", "completed", "review"];
 /** Statuses where the user can (still) act in the provider's flow. */

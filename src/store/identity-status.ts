@@ -10,8 +10,11 @@ export function createIdentityStatusRepository(db: Kysely<Database>) {
   return {
     get: (identityId: string) =>
       db.selectFrom("identity_status").selectAll().where("identity_id", "=", identityId).executeTakeFirst(),
-    /** Records a verification's state unless another verification of the identity holds a newer one. */
-    async record(row: IdentityStatusRow): Promise<void> {
+    /**
+     * Records a verification's state unless another verification of the identity holds a newer one, or
+     * holds a decision that this (undecided) state must not hide: the gate follows the latest decision.
+     */
+    async record(row: IdentityStatusRow, decisions: readonly string[]): Promise<void> {
       await db
         .insertInto("identity_status")
         .values(row)
@@ -29,7 +32,13 @@ export function createIdentityStatusRepository(db: Kysely<Database>) {
             .where((eb) =>
               eb.or([
                 eb("identity_status.verification_id", "=", eb.ref("excluded.verification_id")),
-                eb("identity_status.status_version", "<=", eb.ref("excluded.status_version")),
+                eb.and([
+                  eb("identity_status.status_version", "<=", eb.ref("excluded.status_version")),
+                  eb.or([
+                    eb("excluded.status", "in", decisions),
+                    eb("identity_status.status", "not in", decisions),
+                  ]),
+                ]),
               ]),
             ),
         )

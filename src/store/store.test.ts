@@ -1,6 +1,7 @@
 // The store contract: every behaviour the domain and worker rely on, run on SQLite and on real PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../../test/support/databases.js";
+import { DECISION_STATUSES as DECISIONS } from "../domain/status.js";
 import { type OutboxRow, openStore, type Store } from "./index.js";
 
 const T0 = 1_700_000_000_000;
@@ -517,13 +518,13 @@ describeEachDatabase("store contract", (kind) => {
       });
 
       it("keeps the newest status across verifications", async () => {
-        await store.identityStatus.record(row("v1", "approved", 100));
-        await store.identityStatus.record(row("v2", "declined", 50));
+        await store.identityStatus.record(row("v1", "approved", 100), DECISIONS);
+        await store.identityStatus.record(row("v2", "declined", 50), DECISIONS);
         expect(await store.identityStatus.get("id-1")).toMatchObject({
           verification_id: "v1",
           status: "approved",
         });
-        await store.identityStatus.record(row("v2", "declined", 200));
+        await store.identityStatus.record(row("v2", "declined", 200), DECISIONS);
         expect(await store.identityStatus.get("id-1")).toMatchObject({
           verification_id: "v2",
           status: "declined",
@@ -532,9 +533,23 @@ describeEachDatabase("store contract", (kind) => {
         });
       });
 
+      it("never lets a newer, undecided verification hide another verification's decision", async () => {
+        await store.identityStatus.record(row("v1", "declined", 100), DECISIONS);
+        await store.identityStatus.record(row("v2", "pending", 200), DECISIONS);
+        expect(await store.identityStatus.get("id-1")).toMatchObject({
+          verification_id: "v1",
+          status: "declined",
+        });
+        await store.identityStatus.record(row("v2", "approved", 300), DECISIONS);
+        expect(await store.identityStatus.get("id-1")).toMatchObject({
+          verification_id: "v2",
+          status: "approved",
+        });
+      });
+
       it("always accepts updates of the verification it holds, even with an older version", async () => {
-        await store.identityStatus.record(row("v1", "review", 100));
-        await store.identityStatus.record(row("v1", "approved", 90));
+        await store.identityStatus.record(row("v1", "review", 100), DECISIONS);
+        await store.identityStatus.record(row("v1", "approved", 90), DECISIONS);
         expect(await store.identityStatus.get("id-1")).toMatchObject({
           status: "approved",
           status_version: 90,
@@ -543,13 +558,13 @@ describeEachDatabase("store contract", (kind) => {
 
       it("is what the gate reads, and the gate sees every later change", async () => {
         expect(await store.readGate("id-1")).toBeUndefined();
-        await store.identityStatus.record(row("v1", "approved", 100));
+        await store.identityStatus.record(row("v1", "approved", 100), DECISIONS);
         expect(await store.readGate("id-1")).toEqual({
           status: "approved",
           provider: "persona",
           decided_at: 100,
         });
-        await store.identityStatus.record(row("v2", "declined", 200));
+        await store.identityStatus.record(row("v2", "declined", 200), DECISIONS);
         expect(await store.readGate("id-1")).toEqual({
           status: "declined",
           provider: "persona",
@@ -562,7 +577,7 @@ describeEachDatabase("store contract", (kind) => {
       it("rolls back every write of a failed transaction", async () => {
         await expect(
           store.transaction(async (repos) => {
-            await repos.identityStatus.record(row("v1", "approved", 100));
+            await repos.identityStatus.record(row("v1", "approved", 100), DECISIONS);
             await repos.enqueue({ kind: "k", subject: "id-1", payload: null }, T0);
             throw new Error("boom");
           }),
