@@ -68,8 +68,8 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   const logger = options.logger ?? createLogger(config);
   const store = openConfiguredStore(config, logger);
   const metrics = createMetrics();
-  const { providers, statuses } = configureProviders(config, options.fetch);
   const publicUrl = publicBaseUrl(config);
+  const { providers, statuses } = configureProviders({ config, fetch: options.fetch, runtime, publicUrl });
   const backoff = { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS };
 
   const deps: DomainDeps = {
@@ -135,6 +135,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       webhookBodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
       callbackBodyLimit: config.CALLBACK_BODY_LIMIT_BYTES,
       corsOrigins: config.CORS_ORIGINS,
+      trustProxy: config.TRUST_PROXY,
       metricsToken: config.METRICS_TOKEN,
       publicUrl,
     },

@@ -81,6 +81,9 @@ export const configSchema = z.object({
     .describe(
       "Ory API key sent as `Authorization: Bearer` to the Kratos admin API. Unset: no header (self-hosted admin port).",
     ),
+  TRUST_PROXY: list("").describe(
+    "Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (for source allowlists). Empty: none.",
+  ),
   CORS_ORIGINS: list("").describe(
     "Comma-separated origins allowed to call /{provider}/start with credentials (the JSON form). Empty: no CORS.",
   ),
@@ -149,6 +152,64 @@ export const configSchema = z.object({
     .describe("`Persona-Version` header sent with every API call."),
   PERSONA_SIGNATURE_TOLERANCE_SECONDS: int(172800, 1).describe(
     "Accepted age of a Persona-Signature timestamp (default 48 h: Persona retries for ~33 h).",
+  ),
+  ONFIDO_API_TOKEN: z
+    .string()
+    .optional()
+    .describe("Onfido API token (`Authorization: Token token=…`). Or use ONFIDO_OAUTH_CLIENT_ID/SECRET."),
+  ONFIDO_OAUTH_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe("Onfido OAuth2 client id (instead of ONFIDO_API_TOKEN)."),
+  ONFIDO_OAUTH_CLIENT_SECRET: z.string().optional().describe("Onfido OAuth2 client secret."),
+  ONFIDO_REGION: z
+    .enum(["EU", "US", "CA"])
+    .default("EU")
+    .describe("Onfido region: selects `https://api.{eu|us|ca}.onfido.com/v3.6`."),
+  ONFIDO_API_BASE: url()
+    .optional()
+    .describe(
+      "Overrides the regional Onfido API base (e.g. `http://127.0.0.1:4010/v3.6`), for proxies and tests.",
+    ),
+  ONFIDO_WORKFLOW_ID: z
+    .string()
+    .optional()
+    .describe("Onfido Studio workflow id (uuid) run for each verification."),
+  ONFIDO_WEBHOOK_TOKEN: list("").describe(
+    "Onfido webhook token(s) that sign `X-SHA2-Signature`; comma-separated to accept several while you rotate.",
+  ),
+  JUMIO_AUTH_URL: url()
+    .optional()
+    .describe("Jumio OAuth2 token URL, e.g. `https://auth.amer-1.jumio.ai/oauth2/token`."),
+  JUMIO_API_BASE_URL: url()
+    .optional()
+    .describe("Jumio account API base, e.g. `https://account.amer-1.jumio.ai/api/v1`."),
+  JUMIO_RETRIEVAL_BASE_URL: url()
+    .optional()
+    .describe(
+      "Jumio retrieval API base. Default: JUMIO_API_BASE_URL with the `account.` host prefix replaced by `retrieval.`.",
+    ),
+  JUMIO_CLIENT_ID: z.string().optional().describe("Jumio OAuth2 client id."),
+  JUMIO_CLIENT_SECRET: z.string().optional().describe("Jumio OAuth2 client secret."),
+  JUMIO_WORKFLOW_KEY: int(10011, 1).describe("Jumio workflow definition key for new accounts."),
+  JUMIO_USER_AGENT: z
+    .string()
+    .default("idv-gateway/0.1")
+    .describe("User-Agent sent to Jumio (Jumio requires a meaningful one: `Company App/version`)."),
+  JUMIO_CALLBACK_SECRET: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .optional()
+    .describe(
+      "Jumio signs nothing: with this set, a callback must carry a hex HMAC-SHA256 of the body (signing proxy) or this token in its URL (`/jumio/callback?token=…`, registered by the gateway).",
+    ),
+  JUMIO_CALLBACK_SIGNATURE_HEADER: z
+    .string()
+    .default("x-jumio-signature")
+    .transform((v) => v.toLowerCase())
+    .describe("Header carrying the HMAC from a signing proxy (`sha256=` prefix optional)."),
+  JUMIO_CALLBACK_ALLOWLIST: list("").describe(
+    "Comma-separated CIDRs Jumio callbacks may come from (Jumio publishes its callback IPs). Empty: any source.",
   ),
 });
 

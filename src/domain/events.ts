@@ -1,7 +1,6 @@
 // Provider callbacks: authenticate raw bytes, store once, later re-read the provider and record; plus the reconciler.
 import { AppError } from "../lib/errors.js";
-import { verifySignature } from "../lib/webhook-signature.js";
-import type { IdvProvider, ProviderName } from "../providers/provider.js";
+import type { CallbackRequest, IdvProvider, ProviderName } from "../providers/provider.js";
 import type { InboxRow } from "../store/index.js";
 import type { DomainDeps } from "./deps.js";
 import type { ResultRecorder } from "./results.js";
@@ -20,29 +19,17 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
 
   return {
     /** Verify, parse, persist. Resolves only once the event is committed (or known to be a duplicate). */
-    async ingest(
-      name: ProviderName,
-      headers: Record<string, string | string[] | undefined>,
-      rawBody: Buffer,
-    ): Promise<IngestOutcome> {
+    async ingest(name: ProviderName, request: CallbackRequest): Promise<IngestOutcome> {
       const provider = providerOf(name);
       if (!provider) throw new AppError("not_configured", `Provider ${name} is not configured`);
       const now = runtime.clock.now();
-      const verdict = verifySignature(
-        provider.signature,
-        provider.webhookSecrets,
-        headers[provider.signature.header],
-        rawBody,
-        now,
-      );
+      const verdict = provider.authenticateCallback(request, now);
       if (!verdict.ok) {
         if (verdict.reason === "no_secret")
-          throw new AppError("not_configured", `${name} webhook secret is not configured`);
-        throw new AppError(
-          "unauthorized",
-          `Invalid ${provider.signature.header} signature (${verdict.reason})`,
-        );
+          throw new AppError("not_configured", `${name} callback secret is not configured`);
+        throw new AppError("unauthorized", `${name} callback not authenticated (${verdict.reason})`);
       }
+      const { rawBody } = request;
       const parsed = provider.parseCallback(rawBody);
       if (parsed.kind === "ignored") return { outcome: "ignored", eventName: parsed.eventName };
       const stored = await store.addInboxEvent(

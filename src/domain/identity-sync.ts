@@ -22,6 +22,7 @@ export function createIdentitySync(deps: DomainDeps) {
           sessionId: row.session_id,
           rawStatus: row.raw_status,
           verificationUrl: row.verification_url,
+          details: JSON.parse(row.details) as Record<string, string | null>,
           createdAt: row.created_at,
           updatedAt: row.updated_at,
           decidedAt: row.decided_at,

@@ -19,6 +19,8 @@ export interface InitiateOutcome {
   verification: VerificationRow;
   /** False when the provider could not be reached; a retry is queued. */
   sessionReady: boolean;
+  /** Link / SDK token the provider issued with a session created by this call. */
+  offer: StartOffer | null;
 }
 
 export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
@@ -36,12 +38,12 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
     row: VerificationRow,
     subject: Subject,
   ): Promise<InitiateOutcome> {
-    if (row.session_id !== null) return { verification: row, sessionReady: true };
+    if (row.session_id !== null) return { verification: row, sessionReady: true, offer: null };
     try {
       // The verification id is the idempotency key: a retry after a lost answer returns the same session.
-      const result = await provider.createSession(subject, row.id);
+      const { result, offer } = await provider.createSession(subject, row.id);
       const { row: updated } = await results.record(row.id, result);
-      return { verification: updated, sessionReady: true };
+      return { verification: updated, sessionReady: true, offer };
     } catch (error) {
       const now = runtime.clock.now();
       const message = `${provider.name} session could not be created: ${describeError(error)}`;
@@ -55,7 +57,7 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
         );
         await repos.enqueue({ kind: OUTBOX.syncIdentity, subject: row.identity_id, payload: null }, now);
       });
-      return { verification: { ...row, last_error: message }, sessionReady: false };
+      return { verification: { ...row, last_error: message }, sessionReady: false, offer: null };
     }
   }
 
@@ -83,7 +85,7 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
       const row = await store.verifications.findById(verificationId);
       if (!row || row.session_id !== null) return;
       const provider = providerOf(row.provider as ProviderName);
-      const result = await provider.createSession(subject, row.id);
+      const { result } = await provider.createSession(subject, row.id);
       await results.record(row.id, result);
     },
 

@@ -37,6 +37,7 @@ export function createResultRecorder(deps: DomainDeps) {
         status_version: result.version,
         decided_at: result.decidedAt,
         verification_url: result.verificationUrl,
+        details: JSON.stringify(result.details),
         last_error: null,
         ...(isFinal(result.status) ? { active_key: null } : {}),
       };

@@ -30,6 +30,7 @@ export interface AppDeps {
     webhookBodyLimit: number;
     callbackBodyLimit: number;
     corsOrigins: readonly string[];
+    trustProxy: readonly string[];
     metricsToken: string | undefined;
     publicUrl: string;
   };
@@ -43,7 +44,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.settings.webhookBodyLimit,
     requestIdHeader: "x-request-id",
-    trustProxy: false,
+    // request.ip is the socket address unless the peer is a configured proxy.
+    trustProxy: deps.settings.trustProxy.length > 0 ? [...deps.settings.trustProxy] : false,
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);

@@ -35,7 +35,12 @@ export async function registerCallbacks(app: FastifyInstance, deps: CallbackDeps
           throw new AppError("invalid_request", "Body must not be empty");
         let result: Awaited<ReturnType<EventProcessing["ingest"]>>;
         try {
-          result = await deps.events.ingest(provider, request.headers, raw);
+          result = await deps.events.ingest(provider, {
+            headers: request.headers,
+            query: request.query as Record<string, string | undefined>,
+            rawBody: raw,
+            sourceIp: request.ip,
+          });
         } catch (error) {
           outcomes.rejected.inc();
           throw error;

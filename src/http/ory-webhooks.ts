@@ -24,6 +24,7 @@ const initiateBody = z.object({
   email: optionalText,
   first_name: optionalText,
   last_name: optionalText,
+  date_of_birth: z.iso.date("must be a date (YYYY-MM-DD)").nullish(),
   schema_id: optionalText,
   flow_id: optionalText,
 });
@@ -58,6 +59,7 @@ export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) 
           email: body.email,
           firstName: body.first_name,
           lastName: body.last_name,
+          dateOfBirth: body.date_of_birth,
         },
         triggerId: typeof trigger === "string" && trigger.length > 0 ? trigger.slice(0, 200) : null,
       });
@@ -71,6 +73,9 @@ export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) 
         status: v.status,
         verification_url: v.verification_url,
         start_url: deps.startUrl(provider),
+        // Only when this call created the session: tokens are short-lived and never stored.
+        url: outcome.offer?.url ?? null,
+        sdk_token: outcome.offer?.sdkToken ?? null,
         error: v.last_error,
       });
     });

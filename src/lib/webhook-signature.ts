@@ -21,7 +21,7 @@ export interface SignatureScheme {
 
 export type SignatureVerdict =
   | { ok: true }
-  | { ok: false; reason: "missing" | "malformed" | "stale" | "mismatch" | "no_secret" };
+  | { ok: false; reason: "missing" | "malformed" | "stale" | "mismatch" | "no_secret" | "forbidden_source" };
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 

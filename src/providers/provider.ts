@@ -1,8 +1,11 @@
-// The IdvProvider contract every provider module satisfies; security (signatures) is configured here, implemented in src/lib.
+// The IdvProvider contract every provider module satisfies; the security primitives it uses live in src/lib.
+import type { Config } from "../config/schema.js";
 import type { NormalizedStatus } from "../domain/status.js";
-import type { SignatureScheme } from "../lib/webhook-signature.js";
+import type { FetchLike } from "../lib/http-client.js";
+import type { Runtime } from "../lib/runtime.js";
+import type { SignatureVerdict } from "../lib/webhook-signature.js";
 
-export const PROVIDER_NAMES = ["persona"] as const;
+export const PROVIDER_NAMES = ["persona", "onfido", "jumio"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface Subject {
@@ -10,10 +13,13 @@ export interface Subject {
   email?: string | null | undefined;
   firstName?: string | null | undefined;
   lastName?: string | null | undefined;
+  /** YYYY-MM-DD */
+  dateOfBirth?: string | null | undefined;
 }
 
 /** What the provider says about one session (inquiry / workflow run / workflow execution). */
 export interface ProviderResult {
+  /** The provider's id for the session, opaque to the rest of the gateway (may combine several ids). */
   sessionId: string;
   rawStatus: string;
   status: NormalizedStatus;
@@ -24,6 +30,8 @@ export interface ProviderResult {
   identityId: string | null;
   /** Where the user completes the flow, when the provider has a stable (non-bearer) URL. */
   verificationUrl: string | null;
+  /** Provider ids worth mirroring into Kratos (applicant_id, account_id, …); never bearer tokens. */
+  details: Record<string, string | null>;
 }
 
 /** What the end user is handed to continue: a hosted link, an SDK token, or both. */
@@ -32,9 +40,24 @@ export interface StartOffer {
   sdkToken: string | null;
 }
 
+export interface SessionCreated {
+  result: ProviderResult;
+  /** Link / SDK token issued with the session, when the provider hands them out at creation. */
+  offer: StartOffer | null;
+}
+
 export type ParsedCallback =
   | { kind: "event"; dedupeKey: string; eventName: string; sessionId: string }
   | { kind: "ignored"; eventName: string; reason: string };
+
+/** A provider callback as received: authenticate it on the raw bytes before anything else. */
+export interface CallbackRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  rawBody: Buffer;
+  /** The sender's address as the gateway sees it (the forwarded one only behind a trusted proxy). */
+  sourceIp: string;
+}
 
 export interface KratosMetadataLocation {
   /** Where the provider's own record lives in Kratos (seed contract). */
@@ -44,14 +67,14 @@ export interface KratosMetadataLocation {
 
 export interface IdvProvider {
   readonly name: ProviderName;
-  readonly signature: SignatureScheme;
-  readonly webhookSecrets: readonly string[];
   readonly metadata: KratosMetadataLocation;
-  createSession(subject: Subject, idempotencyKey: string): Promise<ProviderResult>;
+  /** Uses the shared verifiers in src/lib; answers why a callback is refused. */
+  authenticateCallback(request: CallbackRequest, nowMs: number): SignatureVerdict;
+  createSession(subject: Subject, idempotencyKey: string): Promise<SessionCreated>;
   fetchResult(sessionId: string): Promise<ProviderResult>;
   /** Prepares the user's way back into the flow, resuming an expired session; returns the state it left. */
   startOffer(current: ProviderResult): Promise<{ offer: StartOffer; result: ProviderResult }>;
-  /** Reads a signature-verified body; throws AppError("invalid_request") naming what is wrong. */
+  /** Reads an authenticated body; throws AppError("invalid_request") naming what is wrong. */
   parseCallback(rawBody: Buffer): ParsedCallback;
   /** The provider's record for Kratos metadata, in the provider's own vocabulary. */
   describe(record: ProviderRecord): Record<string, unknown>;
@@ -61,6 +84,7 @@ export interface ProviderRecord {
   sessionId: string | null;
   rawStatus: string;
   verificationUrl: string | null;
+  details: Record<string, string | null>;
   createdAt: number;
   updatedAt: number;
   decidedAt: number | null;
@@ -72,4 +96,23 @@ export interface ProviderStatus {
   enabled: boolean;
   /** Why it is disabled (missing settings), empty when enabled. */
   reason: string;
+}
+
+export interface ProviderContext {
+  config: Config;
+  fetch?: FetchLike | undefined;
+  runtime: Runtime;
+  /** The gateway's external base URL (for callback URLs registered with a provider). */
+  publicUrl: string;
+}
+
+/** Each provider folder's index.ts exports one: the provider, or the settings it still misses. */
+export type ProviderFactory = (context: ProviderContext) => IdvProvider | { missing: string[] };
+
+/** The settings among `keys` that are unset (or empty lists). */
+export function missingSettings(config: Config, keys: readonly (keyof Config)[]): string[] {
+  return keys.filter((key) => {
+    const value = config[key];
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  });
 }

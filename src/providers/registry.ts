@@ -1,50 +1,33 @@
 // Builds the enabled providers from the config, and says for each disabled one which settings are missing.
-import type { Config } from "../config/schema.js";
-import type { FetchLike } from "../lib/http-client.js";
-import { createPersonaProvider } from "./persona/index.js";
-import type { IdvProvider, ProviderName, ProviderStatus } from "./provider.js";
+import { configurePersona } from "./persona/index.js";
+import type {
+  IdvProvider,
+  ProviderContext,
+  ProviderFactory,
+  ProviderName,
+  ProviderStatus,
+} from "./provider.js";
+
+const FACTORIES: Partial<Record<ProviderName, ProviderFactory>> = {
+  persona: configurePersona,
+};
 
 export interface ConfiguredProviders {
   providers: Map<ProviderName, IdvProvider>;
   statuses: ProviderStatus[];
 }
 
-function missing(config: Config, keys: (keyof Config)[]): string[] {
-  return keys.filter((key) => {
-    const value = config[key];
-    return value === undefined || (Array.isArray(value) && value.length === 0);
-  });
-}
-
-export function configureProviders(config: Config, fetchImpl?: FetchLike): ConfiguredProviders {
+export function configureProviders(context: ProviderContext): ConfiguredProviders {
   const providers = new Map<ProviderName, IdvProvider>();
   const statuses: ProviderStatus[] = [];
-
-  const personaMissing = missing(config, [
-    "PERSONA_API_KEY",
-    "PERSONA_TEMPLATE_ID",
-    "PERSONA_WEBHOOK_SECRET",
-  ]);
-  if (personaMissing.length === 0 && config.PERSONA_API_KEY && config.PERSONA_TEMPLATE_ID) {
-    providers.set(
-      "persona",
-      createPersonaProvider(
-        {
-          apiKey: config.PERSONA_API_KEY,
-          templateId: config.PERSONA_TEMPLATE_ID,
-          webhookSecrets: config.PERSONA_WEBHOOK_SECRET,
-          inquiryType: config.PERSONA_INQUIRY_TYPE,
-          apiBase: config.PERSONA_API_BASE,
-          apiVersion: config.PERSONA_API_VERSION,
-          toleranceSeconds: config.PERSONA_SIGNATURE_TOLERANCE_SECONDS,
-          timeoutMs: config.OUTBOUND_TIMEOUT_MS,
-        },
-        fetchImpl,
-      ),
-    );
-    statuses.push({ name: "persona", enabled: true, reason: "" });
-  } else {
-    statuses.push({ name: "persona", enabled: false, reason: `${personaMissing.join(", ")} not set` });
+  for (const [name, factory] of Object.entries(FACTORIES) as [ProviderName, ProviderFactory][]) {
+    const made = factory(context);
+    if ("missing" in made) {
+      statuses.push({ name, enabled: false, reason: `${made.missing.join(", ")} not set` });
+    } else {
+      providers.set(name, made);
+      statuses.push({ name, enabled: true, reason: "" });
+    }
   }
   return { providers, statuses };
 }

@@ -115,6 +115,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("outbox_subject").on("outbox").columns(["subject", "state"]).execute();
       },
     },
+    "0002_verification_details": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable("verifications")
+          .addColumn("details", "text", (c) => c.notNull().defaultTo("{}"))
+          .execute();
+      },
+    },
   };
 }
 

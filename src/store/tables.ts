@@ -20,6 +20,8 @@ export interface VerificationsTable {
   status_version: number;
   decided_at: number | null;
   verification_url: string | null;
+  /** JSON object of provider ids mirrored to Kratos (applicant_id, account_id, …). */
+  details: string;
   last_error: string | null;
   created_at: number;
   updated_at: number;

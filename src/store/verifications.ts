@@ -20,6 +20,7 @@ export interface VerificationUpdate {
   status_version?: number;
   decided_at?: number | null;
   verification_url?: string | null;
+  details?: string;
   last_error?: string | null;
   active_key?: string | null;
   reconciled_at?: number;
@@ -49,6 +50,7 @@ export function createVerificationRepository(db: Kysely<Database>) {
           status_version: 0,
           decided_at: null,
           verification_url: null,
+          details: "{}",
           last_error: null,
           created_at: input.now,
           updated_at: input.now,

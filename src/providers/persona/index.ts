@@ -1,8 +1,14 @@
 // Persona provider: inquiries created with the Kratos identity as reference id, results re-read from the API.
 import { AppError } from "../../lib/errors.js";
 import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
-import type { SignatureScheme } from "../../lib/webhook-signature.js";
-import type { IdvProvider, ProviderResult, StartOffer } from "../provider.js";
+import { type SignatureScheme, verifySignature } from "../../lib/webhook-signature.js";
+import {
+  type IdvProvider,
+  missingSettings,
+  type ProviderFactory,
+  type ProviderResult,
+  type StartOffer,
+} from "../provider.js";
 import {
   HOSTED_FLOW_URL,
   PERSONA,
@@ -47,9 +53,17 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
 
   return {
     name: PERSONA,
-    signature,
-    webhookSecrets: settings.webhookSecrets,
     metadata: { bag: "metadata_admin", key: "persona" },
+
+    authenticateCallback(request, nowMs) {
+      return verifySignature(
+        signature,
+        settings.webhookSecrets,
+        request.headers[SIGNATURE_HEADER],
+        request.rawBody,
+        nowMs,
+      );
+    },
 
     async createSession(subject, idempotencyKey) {
       const fields: Record<string, string> = {};
@@ -70,7 +84,8 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
         },
         idempotencyKey,
       );
-      return toResult(document);
+      // The hosted link comes from /start (one-time links are single-use); the create answer's token is not kept.
+      return { result: toResult(document), offer: null };
     },
 
     async fetchResult(sessionId) {
@@ -159,5 +174,28 @@ function toResult(document: InquiryDocument): ProviderResult {
     decidedAt: decided ? (statusTime ?? millis(attributes["updated-at"])) : null,
     identityId: attributes["reference-id"] ?? null,
     verificationUrl: `${HOSTED_FLOW_URL}?inquiry-id=${encodeURIComponent(id)}`,
+    details: {},
   };
 }
+
+export const configurePersona: ProviderFactory = ({ config, fetch }) => {
+  const missing = missingSettings(config, [
+    "PERSONA_API_KEY",
+    "PERSONA_TEMPLATE_ID",
+    "PERSONA_WEBHOOK_SECRET",
+  ]);
+  if (missing.length > 0 || !config.PERSONA_API_KEY || !config.PERSONA_TEMPLATE_ID) return { missing };
+  return createPersonaProvider(
+    {
+      apiKey: config.PERSONA_API_KEY,
+      templateId: config.PERSONA_TEMPLATE_ID,
+      webhookSecrets: config.PERSONA_WEBHOOK_SECRET,
+      inquiryType: config.PERSONA_INQUIRY_TYPE,
+      apiBase: config.PERSONA_API_BASE,
+      apiVersion: config.PERSONA_API_VERSION,
+      toleranceSeconds: config.PERSONA_SIGNATURE_TOLERANCE_SECONDS,
+      timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+    },
+    fetch,
+  );
+};

@@ -30,7 +30,7 @@ describe("Persona provider", () => {
 
   it("creates an inquiry with the identity as reference id, the template, fields and the idempotency key", async () => {
     const provider = createPersonaProvider(settings());
-    const result = await provider.createSession(
+    const { result } = await provider.createSession(
       { identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" },
       "idem-1",
     );
@@ -53,7 +53,7 @@ describe("Persona provider", () => {
         },
       },
     });
-    const again = await provider.createSession(
+    const { result: again } = await provider.createSession(
       { identityId: IDENTITY, email: "ada@example.com", firstName: "Ada" },
       "idem-1",
     );
@@ -73,7 +73,7 @@ describe("Persona provider", () => {
       failed: "failed",
     } as const;
     for (const [raw, normalized] of Object.entries(table)) {
-      const { sessionId } = await provider.createSession({ identityId: IDENTITY }, `map-${raw}`);
+      const { sessionId } = (await provider.createSession({ identityId: IDENTITY }, `map-${raw}`)).result;
       if (raw !== "created") sim.setStatus(sessionId, raw as keyof typeof table, { emit: false });
       const result = await provider.fetchResult(sessionId);
       expect(result.rawStatus, raw).toBe(raw);
@@ -86,7 +86,7 @@ describe("Persona provider", () => {
 
   it("offers a one-time link, a session token, or both, per PERSONA_INQUIRY_TYPE, resuming expired inquiries", async () => {
     const base = createPersonaProvider(settings());
-    const { sessionId } = await base.createSession({ identityId: IDENTITY }, "offer-1");
+    const { sessionId } = (await base.createSession({ identityId: IDENTITY }, "offer-1")).result;
     sim.setStatus(sessionId, "pending", { emit: false });
     const pending = await base.fetchResult(sessionId);
     const both = await base.startOffer(pending);
