@@ -4,6 +4,7 @@ import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../
 import { DECISION_STATUSES as DECISIONS } from "../domain/status.js";
 
 const ALL_MIGRATIONS = ["0001_initial", "0002_verification_details"];
+
 import { type OutboxRow, openStore, type Store } from "./index.js";
 
 const T0 = 1_700_000_000_000;

@@ -1,26 +1,22 @@
 // A gateway process killed (SIGKILL) right after acknowledging a callback applies the event after restart.
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { type PersonaDriver, startPersonaDriver } from "../contracts/drivers/persona.js";
 import { type KratosFake, startKratosFake } from "../fakes/kratos-fake.js";
-import { type PersonaSimulator, startPersonaSimulator } from "../fakes/persona-simulator.js";
+import type { PersonaSimulator } from "../fakes/persona-simulator.js";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../support/databases.js";
 import { freePort, type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
-import {
-  eventually,
-  gatewayEnv,
-  ORY_API_KEY,
-  ORY_SECRET,
-  PERSONA_KEY,
-  PERSONA_SECRET,
-} from "../support/harness.js";
+import { eventually, gatewayEnv, ORY_API_KEY, ORY_SECRET } from "../support/harness.js";
 
 describeEachDatabase("crash recovery", (kind) => {
   let kratos: KratosFake;
+  let driver: PersonaDriver;
   let persona: PersonaSimulator;
   let db: TestDatabase;
   let running: GatewayProcess | undefined;
   beforeEach(async () => {
     kratos = await startKratosFake({ apiKey: ORY_API_KEY });
-    persona = await startPersonaSimulator({ apiKey: PERSONA_KEY });
+    driver = await startPersonaDriver();
+    persona = driver.simulator;
     db = await createTestDatabase(kind);
   });
   afterEach(async () => {
@@ -32,10 +28,10 @@ describeEachDatabase("crash recovery", (kind) => {
 
   it("applies an acknowledged callback after the process was killed before working on it", async () => {
     const port = await freePort();
-    const env = { ...db.env, ...gatewayEnv(kratos, persona) };
+    const env = { ...db.env, ...gatewayEnv(kratos, [driver]) };
     // First life: the worker is off, so nothing acknowledged can have been applied before the kill.
     running = await spawnGateway({ ...env, WORKER_ENABLED: "false" }, port);
-    persona.setWebhook(`${running.url}/persona/callback`, [PERSONA_SECRET]);
+    driver.connect(running.url);
     const identity = kratos.createIdentity({ email: "ada@example.com" });
     const initiated = await fetch(`${running.url}/persona/initiate`, {
       method: "POST",

@@ -1,15 +1,16 @@
-// An end-to-end rig: the gateway on a real port, with the Kratos fake and the Persona simulator beside it.
+// An end-to-end rig: the gateway on a real port, with the Kratos fake and every provider's simulator beside it.
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../../src/config/load.js";
 import { buildGateway, type Gateway } from "../../src/gateway.js";
+import type { ProviderDriver } from "../contracts/driver.js";
+import { DRIVERS } from "../contracts/drivers/index.js";
+import type { PersonaDriver } from "../contracts/drivers/persona.js";
 import { type KratosFake, startKratosFake } from "../fakes/kratos-fake.js";
-import { type PersonaSimulator, startPersonaSimulator } from "../fakes/persona-simulator.js";
+import type { PersonaSimulator } from "../fakes/persona-simulator.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
 
 export const ORY_SECRET = "ory-webhook-secret-for-tests";
-export const PERSONA_KEY = "persona_sandbox_test_key";
-export const PERSONA_SECRET = "wbhsec_test_secret";
-export const PERSONA_TEMPLATE = "itmpl_TestTemplate123456";
+export { PERSONA_KEY, PERSONA_SECRET, PERSONA_TEMPLATE } from "../contracts/drivers/persona.js";
 export const ORY_API_KEY = "ory_pat_test_key";
 export const PUBLIC_URL = "https://idv.example.test";
 
@@ -25,6 +26,7 @@ export interface Harness {
   gateway: Gateway;
   kratos: KratosFake;
   persona: PersonaSimulator;
+  drivers: Map<string, ProviderDriver>;
   db: TestDatabase;
   env: Record<string, string>;
   request(
@@ -47,27 +49,32 @@ export interface HarnessOptions {
 }
 
 /** The settings that point a gateway at the fakes, with short retry and poll timings for tests. */
-export function gatewayEnv(kratos: KratosFake, persona: PersonaSimulator): Record<string, string> {
-  return {
+export function gatewayEnv(kratos: KratosFake, drivers: Iterable<ProviderDriver>): Record<string, string> {
+  const env: Record<string, string> = {
     ORY_WEBHOOK_SECRET: ORY_SECRET,
     ORY_API_KEY,
     KRATOS_ADMIN_URL: kratos.adminUrl,
     KRATOS_PUBLIC_URL: kratos.publicUrl,
-    PERSONA_API_KEY: PERSONA_KEY,
-    PERSONA_TEMPLATE_ID: PERSONA_TEMPLATE,
-    PERSONA_WEBHOOK_SECRET: PERSONA_SECRET,
-    PERSONA_API_BASE: persona.baseUrl,
     RETRY_BASE_MS: "20",
     WORKER_POLL_MS: "20",
   };
+  for (const driver of drivers) Object.assign(env, driver.env());
+  return env;
+}
+
+/** Starts every provider's simulator (through its contract driver). */
+export async function startDrivers(): Promise<Map<string, ProviderDriver>> {
+  const started = await Promise.all(Object.values(DRIVERS).map((start) => start()));
+  return new Map(started.map((d) => [d.name, d]));
 }
 
 export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}): Promise<Harness> {
   const db = opts.database ?? (await createTestDatabase(kind));
   const kratos = await startKratosFake({ apiKey: ORY_API_KEY });
-  const persona = await startPersonaSimulator({ apiKey: PERSONA_KEY });
+  const drivers = await startDrivers();
+  const persona = (drivers.get("persona") as PersonaDriver).simulator;
   const env: Record<string, string> = {
-    ...gatewayEnv(kratos, persona),
+    ...gatewayEnv(kratos, drivers.values()),
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     GATEWAY_PUBLIC_URL: PUBLIC_URL,
@@ -81,7 +88,7 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
   await gateway.store.migrate();
   await gateway.app.listen({ port: 0, host: "127.0.0.1" });
   const url = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
-  persona.setWebhook(`${url}/persona/callback`, [PERSONA_SECRET]);
+  for (const driver of drivers.values()) driver.connect(url);
   if (opts.worker) gateway.worker.start();
 
   async function request(
@@ -111,6 +118,7 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
     gateway,
     kratos,
     persona,
+    drivers,
     db,
     env,
     request,
@@ -143,7 +151,7 @@ export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}
     },
     async close() {
       await gateway.close();
-      await persona.close();
+      await Promise.all([...drivers.values()].map((d) => d.close()));
       await kratos.close();
       if (!opts.database) await db.drop();
     },

@@ -1,0 +1,7 @@
+// Every provider's contract driver; the contract suite and the harness run all of them.
+import type { ProviderDriver } from "../driver.js";
+import { startPersonaDriver } from "./persona.js";
+
+export const DRIVERS: Record<string, () => Promise<ProviderDriver>> = {
+  persona: startPersonaDriver,
+};
