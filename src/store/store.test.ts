@@ -1,24 +1,21 @@
 // The store contract: every behaviour the domain and worker rely on, run on SQLite and on real PostgreSQL.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../../test/support/databases.js";
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  openTestStore,
+  type TestDatabase,
+} from "../../test/support/databases.js";
 import { DECISION_STATUSES as DECISIONS } from "../domain/status.js";
 
 const ALL_MIGRATIONS = ["0001_initial", "0002_verification_details"];
 
-import { type OutboxRow, openStore, type Store } from "./index.js";
+import type { OutboxRow, Store } from "./index.js";
 
 const T0 = 1_700_000_000_000;
 const LEASE = 1_000;
 
-function storeFor(db: TestDatabase): Store {
-  return openStore({
-    databaseUrl: db.env.DATABASE_URL,
-    sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
-    sqliteSynchronous: "NORMAL",
-    poolSize: 4,
-    ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
-  });
-}
+const storeFor = openTestStore;
 
 describeEachDatabase("store contract", (kind) => {
   // Schema and replica scenarios exist only on PostgreSQL; SQLite has one file and one schema.

@@ -3,25 +3,22 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "../../test/support/databases.js";
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  openTestStore,
+  type TestDatabase,
+} from "../../test/support/databases.js";
 import { UpstreamError } from "../lib/errors.js";
 import { createMetrics, type Metrics } from "../lib/metrics.js";
 import { type Runtime, systemRuntime } from "../lib/runtime.js";
-import { type InboxRow, type OutboxRow, openStore, type Store } from "../store/index.js";
+import type { InboxRow, OutboxRow, Store } from "../store/index.js";
 import { createWorker, type Worker, type WorkerHandlers, type WorkerSettings } from "./worker.js";
 
 const T0 = 1_700_000_000_000;
 const logger = pino({ level: "silent" });
 
-function storeFor(db: TestDatabase): Store {
-  return openStore({
-    databaseUrl: db.env.DATABASE_URL,
-    sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
-    sqliteSynchronous: "NORMAL",
-    poolSize: 4,
-    ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
-  });
-}
+const storeFor = openTestStore;
 
 /** A runtime whose clock only moves when the test says so; jitter comes from a seeded generator. */
 function manualRuntime(start = T0): Runtime & { advance(ms: number): void } {

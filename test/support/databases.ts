@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, inject } from "vitest";
+import { openStore, type Store } from "../../src/store/index.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -56,4 +57,15 @@ export function describeEachDatabase(name: string, body: (kind: DatabaseKind) =>
     if (skip) console.warn(`skipping "${name} [postgres]": PostgreSQL not reachable`);
     describe.skipIf(skip)(`${name} [${kind}]`, () => body(kind));
   }
+}
+
+/** A store on a test database, as one gateway replica would open it. */
+export function openTestStore(db: TestDatabase): Store {
+  return openStore({
+    databaseUrl: db.env.DATABASE_URL,
+    sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
+    sqliteSynchronous: "NORMAL",
+    poolSize: 4,
+    ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
+  });
 }
