@@ -201,7 +201,7 @@ export const configSchema = z.object({
     .min(16, "must be at least 16 characters")
     .optional()
     .describe(
-      "Jumio signs nothing: with this set, a callback must carry a hex HMAC-SHA256 of the body (signing proxy) or this token in its URL (`/jumio/callback?token=…`, registered by the gateway).",
+      'Jumio signs nothing: with this set, a callback must carry a hex HMAC-SHA256 of the body (signing proxy) or the URL token the gateway registers with Jumio (`/jumio/callback?token=<hex HMAC-SHA256(secret, "jumio-callback-url")>`).',
     ),
   JUMIO_CALLBACK_SIGNATURE_HEADER: z
     .string()

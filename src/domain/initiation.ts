@@ -125,7 +125,10 @@ export function createInitiation(deps: DomainDeps, results: ResultRecorder) {
         const { row: updated } = await results.record(verification.id, current);
         return { verification: updated, offer: null };
       }
-      const { offer, result } = await provider.startOffer(current);
+      // The provider's read may not name the identity (Jumio's status resource); the verification does.
+      const { offer, result } = await provider.startOffer(
+        current.identityId ? current : { ...current, identityId: verification.identity_id },
+      );
       const { row: updated } = await results.record(verification.id, result);
       return { verification: updated, offer };
     },

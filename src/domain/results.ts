@@ -65,6 +65,9 @@ export function createResultRecorder(deps: DomainDeps) {
   /**
    * Finds the verification a provider session belongs to: by session id, else the identity's open
    * verification still waiting for its session, else a new record for a session started elsewhere.
+   * An unknown session's progress without a decision is not recorded while the identity has a live
+   * session with the provider: it is one the gateway replaced (Jumio restarts a flow with a new workflow
+   * execution), and its "expired" must not shadow the live one.
    */
   async function locate(
     provider: ProviderName,
@@ -75,6 +78,7 @@ export function createResultRecorder(deps: DomainDeps) {
     if (!result.identityId || !isUuid(result.identityId)) return undefined;
     const open = await store.verifications.findOpen(result.identityId, provider, "registration");
     if (open && open.session_id === null) return open;
+    if (open && !DECISION_STATUSES.includes(result.status)) return undefined;
     const { row } = await store.verifications.open({
       id: runtime.newId(),
       identityId: result.identityId,

@@ -73,7 +73,9 @@ export async function registerStart(app: FastifyInstance, deps: StartDeps) {
         if (!offer.url) {
           throw new AppError(
             "conflict",
-            "This provider is set up for its embedded SDK only; request application/json",
+            offer.sdkToken
+              ? "This provider is set up for its embedded SDK only; request application/json"
+              : `Identity verification is ${verification.status}; there is nothing to start right now`,
           );
         }
         return reply.redirect(offer.url, 302);

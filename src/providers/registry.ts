@@ -1,4 +1,6 @@
 // Builds the enabled providers from the config, and says for each disabled one which settings are missing.
+import { configureJumio } from "./jumio/index.js";
+import { configureOnfido } from "./onfido/index.js";
 import { configurePersona } from "./persona/index.js";
 import type {
   IdvProvider,
@@ -10,6 +12,8 @@ import type {
 
 const FACTORIES: Partial<Record<ProviderName, ProviderFactory>> = {
   persona: configurePersona,
+  onfido: configureOnfido,
+  jumio: configureJumio,
 };
 
 export interface ConfiguredProviders {

@@ -339,7 +339,8 @@ describe("kratos-hooks.yaml", () => {
   });
 
   it("authenticates every web_hook with the X-Webhook-Secret header", () => {
-    expect(allWebhooks.length).toBe(REGISTRATION_METHODS.length + LOGIN_METHODS.length);
+    // At least one initiate per registration method (one per provider block) and one validate per login method.
+    expect(allWebhooks.length).toBeGreaterThanOrEqual(REGISTRATION_METHODS.length + LOGIN_METHODS.length);
     for (const hook of allWebhooks) {
       expect(webhookConfig(hook).auth).toEqual({
         type: "api_key",
@@ -351,6 +352,8 @@ describe("kratos-hooks.yaml", () => {
   it("references body templates that exist in deploy/ory", () => {
     const bodies = new Set(allWebhooks.map((hook) => String(webhookConfig(hook).body)));
     expect([...bodies].sort()).toEqual([
+      "file:///etc/config/kratos/jumio-initiate.jsonnet",
+      "file:///etc/config/kratos/onfido-initiate.jsonnet",
       "file:///etc/config/kratos/persona-initiate.jsonnet",
       "file:///etc/config/kratos/persona-validate.jsonnet",
     ]);

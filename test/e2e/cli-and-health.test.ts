@@ -59,9 +59,15 @@ describe("idv CLI", () => {
     );
     try {
       const ready = await (await fetch(`${gateway.url}/ready`)).json();
-      expect(ready).toMatchObject({ status: "ready", providers: [{ name: "persona", enabled: false }] });
+      expect(ready).toMatchObject({
+        status: "ready",
+        providers: expect.arrayContaining([{ name: "persona", enabled: false, reason: expect.any(String) }]),
+      });
       expect(gateway.output()).toContain(
         "persona disabled: PERSONA_API_KEY, PERSONA_TEMPLATE_ID, PERSONA_WEBHOOK_SECRET not set",
+      );
+      expect(gateway.output()).toContain(
+        "onfido disabled: ONFIDO_API_TOKEN (or ONFIDO_OAUTH_CLIENT_ID and ONFIDO_OAUTH_CLIENT_SECRET), ONFIDO_WORKFLOW_ID, ONFIDO_WEBHOOK_TOKEN not set",
       );
       expect(gateway.output()).toContain("ORY_WEBHOOK_SECRET is not set");
       expect((await fetch(`${gateway.url}/health`)).status).toBe(200);

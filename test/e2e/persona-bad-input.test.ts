@@ -224,7 +224,9 @@ describeEachDatabase("routes without their secrets", (kind) => {
     expect(answer.status).toBe(503);
     const ready = await h.request("GET", "/ready");
     expect(ready.json).toMatchObject({
-      providers: [{ name: "persona", enabled: false, reason: "PERSONA_WEBHOOK_SECRET not set" }],
+      providers: expect.arrayContaining([
+        { name: "persona", enabled: false, reason: "PERSONA_WEBHOOK_SECRET not set" },
+      ]),
     });
   });
 });
