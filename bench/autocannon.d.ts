@@ -2,6 +2,7 @@
 declare module "autocannon" {
   import type { EventEmitter } from "node:events";
 
+  // CommonJS: Node hands an ES module the whole `module.exports` as the default export.
   namespace autocannon {
     interface RequestData {
       method?: string;
@@ -34,12 +35,18 @@ declare module "autocannon" {
     interface Instance extends EventEmitter {
       stop(): void;
       /** Emitted for every response: the client, its status, its size and the latency in ms (fractional). */
-      on(event: "response", listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): this;
+      on(
+        event: "response",
+        listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void,
+      ): this;
       on(event: "start" | "done" | "error", listener: (...args: unknown[]) => void): this;
     }
   }
 
-  function autocannon(options: autocannon.Options, callback: (error: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+  function autocannon(
+    options: autocannon.Options,
+    callback: (error: Error | null, result: autocannon.Result) => void,
+  ): autocannon.Instance;
 
-  export = autocannon;
+  export default autocannon;
 }

@@ -10,7 +10,11 @@ const ALLOW = '{"allow":true}';
 const STORED = '{"received":true,"outcome":"stored"}';
 // The identities the gateway blocks, so both servers send the same status and bytes for every request.
 const blocked = new Map(
-  Object.entries(mode === "validate" && process.env.BARE_BLOCKED ? JSON.parse(readFileSync(process.env.BARE_BLOCKED, "utf8")) : {}),
+  Object.entries(
+    mode === "validate" && process.env.BARE_BLOCKED
+      ? JSON.parse(readFileSync(process.env.BARE_BLOCKED, "utf8"))
+      : {},
+  ),
 );
 
 function answer(response, status, body) {

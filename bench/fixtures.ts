@@ -87,7 +87,11 @@ export interface ValidateCase {
 }
 
 /** `count` /validate bodies: seeded identities drawn at random, plus a few never-verified ones (allowed). */
-export function validateCases(identities: readonly SeededIdentity[], count: number, random: () => number): ValidateCase[] {
+export function validateCases(
+  identities: readonly SeededIdentity[],
+  count: number,
+  random: () => number,
+): ValidateCase[] {
   const blocked = new Set<string>(configSchema.parse({}).LOGIN_BLOCK_STATUSES);
   const cases: ValidateCase[] = [];
   for (let i = 0; i < count; i++) {
@@ -110,7 +114,12 @@ export interface SignedCallback {
 }
 
 /** A Persona `inquiry.approved` event, signed as Persona signs: `t=<unix>,v1=<hex HMAC(secret, t + "." + body)>`. */
-export function signedCallback(secret: string, eventId: string, inquiryId: string, now: number): SignedCallback {
+export function signedCallback(
+  secret: string,
+  eventId: string,
+  inquiryId: string,
+  now: number,
+): SignedCallback {
   const body = Buffer.from(
     JSON.stringify({
       data: {
@@ -130,37 +139,39 @@ export function signedCallback(secret: string, eventId: string, inquiryId: strin
 }
 
 /**
- * Signed callbacks with distinct event ids, made before the load so signing does not cost the load generator.
- * `next()` hands them out in order; past the end it wraps around when `unique` is off (the baseline stores
- * nothing), else signs fresh ones on the fly (counted in `signedLate`).
+ * Signed callbacks with distinct event ids, signed before the load (`ensure`) so signing does not cost the
+ * load generator. `next()` hands them out in order; past the end it wraps around when `unique` is off (the
+ * baseline stores nothing), else signs fresh ones on the fly (counted in `signedLate`).
  */
-export function callbackPool(secret: string, size: number) {
+export function callbackPool(secret: string, initialSize: number) {
   const tag = randomUUID().replace(/-/g, "").slice(0, 10);
   const eventId = (i: number) => `evt_${tag}${i.toString(36).padStart(8, "0")}`;
   const inquiryId = (i: number) => `inq_${tag}${(i % 20_000).toString(36).padStart(6, "0")}`;
-  const now = Date.now();
   const signed: SignedCallback[] = [];
-  for (let i = 0; i < size; i++) signed.push(signedCallback(secret, eventId(i), inquiryId(i), now));
   let index = 0;
   const pool = {
     unique: true,
     signedLate: 0,
+    /** Signs ahead until `count` callbacks are ready. */
+    ensure(count: number) {
+      const now = Date.now();
+      for (let i = signed.length; i < count; i++)
+        signed.push(signedCallback(secret, eventId(i), inquiryId(i), now));
+    },
     /** Starts handing out from the first event again (a fresh database accepts them all). */
     rewind() {
       index = 0;
       pool.signedLate = 0;
     },
-    get used() {
-      return index;
-    },
     next(): SignedCallback {
       const i = index++;
-      const ready = signed[pool.unique ? i : i % size];
+      const ready = signed[pool.unique ? i : i % signed.length];
       if (ready) return ready;
       pool.signedLate++;
       return signedCallback(secret, eventId(i), inquiryId(i), Date.now());
     },
   };
+  pool.ensure(initialSize);
   return pool;
 }
 

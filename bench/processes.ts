@@ -35,7 +35,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, port: number, readyPath: string) {
+export async function startServer(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  readyPath: string,
+) {
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let tail = "";
   const keep = (chunk: Buffer) => {
@@ -99,21 +105,46 @@ export function readRss(pid: number): number | undefined {
 /** User + system CPU seconds a process (all its threads) has used so far. */
 export function readCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks.
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 a second on Linux).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds the whole machine has spent busy (everything but idle and iowait) so far. */
+export function readMachineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/**
+ * Waits (up to `maxMs`) for a second in which the machine is nearly idle, so a run does not start on top
+ * of someone else's burst; returns the CPU (in cores) the last second used.
+ */
+export async function waitForQuiet(maxCores: number, maxMs: number): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const before = readMachineBusySeconds();
+    const started = Date.now();
+    await sleep(1000);
+    const cores = (readMachineBusySeconds() - before) / ((Date.now() - started) / 1000);
+    if (cores <= maxCores || Date.now() > deadline) return cores;
+  }
 }
 
 export interface ProcessSample {
   peakRss: number;
   /** CPU used during the sample, as a share of one core. */
   cpu: number;
+  /** CPU the whole machine used meanwhile, in cores: what is left after server and load generator is noise. */
+  machineCpu: number;
 }
 
 /** Samples a process' RSS every 50 ms until stopped; reports the peak and the CPU share used meanwhile. */
 export function sampleProcess(pid: number): { stop(): ProcessSample } {
   let peakRss = readRss(pid) ?? 0;
   const cpuStart = readCpuSeconds(pid);
+  const machineStart = readMachineBusySeconds();
   const started = Date.now();
   const timer = setInterval(() => {
     peakRss = Math.max(peakRss, readRss(pid) ?? 0);
@@ -123,7 +154,11 @@ export function sampleProcess(pid: number): { stop(): ProcessSample } {
       clearInterval(timer);
       peakRss = Math.max(peakRss, readRss(pid) ?? 0);
       const seconds = (Date.now() - started) / 1000;
-      return { peakRss, cpu: (readCpuSeconds(pid) - cpuStart) / seconds };
+      return {
+        peakRss,
+        cpu: (readCpuSeconds(pid) - cpuStart) / seconds,
+        machineCpu: (readMachineBusySeconds() - machineStart) / seconds,
+      };
     },
   };
 }

@@ -23,11 +23,18 @@ export const TARGETS = {
 
 const MB = 1024 * 1024;
 
+/** Cores other processes used during the run: the machine's busy time minus the server's and the load generator's. */
+export function noise(r: RunRecord): number {
+  return Math.max(0, r.process.machineCpu - r.process.cpu - r.load.generatorCpu);
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -37,7 +44,7 @@ const pct = (n: number) => `${Math.round(n * 100)}%`;
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 export function runRow(r: RunRecord): string[] {
@@ -50,12 +57,27 @@ export function runRow(r: RunRecord): string[] {
     ms(r.load.p99Ms),
     (r.process.peakRss / MB).toFixed(1),
     pct(r.process.cpu),
+    ((r.process.cpu / r.load.rps) * 1e6).toFixed(0),
     pct(r.load.generatorCpu),
+    pct(noise(r)),
     String(r.bad),
   ];
 }
 
-export const RUN_HEAD = ["route", "server", "run", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "server CPU", "loadgen CPU", "bad"];
+export const RUN_HEAD = [
+  "route",
+  "server",
+  "run",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "peak RSS MB",
+  "server CPU",
+  "server µs/req",
+  "loadgen CPU",
+  "other CPU",
+  "bad",
+];
 
 export function runsTable(records: RunRecord[]): string {
   return table(RUN_HEAD, records.map(runRow));
@@ -105,19 +127,45 @@ export interface Verdict {
 
 export function verdicts(records: RunRecord[]): Verdict[] {
   const invalid = (scenario: string) =>
-    records.some((r) => r.scenario === scenario && r.kind === "gateway" && (r.bad > 0 || r.problem !== undefined));
+    records.some(
+      (r) => r.scenario === scenario && r.kind === "gateway" && (r.bad > 0 || r.problem !== undefined),
+    );
   const judge = (scenario: string, measured: number, ok: boolean, text: string, target: string): Verdict => {
     if (Number.isNaN(measured)) return { target, measured: "not run", verdict: "SKIPPED" };
     return { target, measured: text, verdict: invalid(scenario) ? "INVALID" : ok ? "PASS" : "FAIL" };
   };
   const out: Verdict[] = [];
   const r = ratio(records, "validate");
-  out.push(judge("validate", r, r >= TARGETS.validateRatio, `${r.toFixed(2)}x bare`, `/persona/validate >= ${TARGETS.validateRatio}x bare`));
+  out.push(
+    judge(
+      "validate",
+      r,
+      r >= TARGETS.validateRatio,
+      `${r.toFixed(2)}x bare`,
+      `/persona/validate >= ${TARGETS.validateRatio}x bare`,
+    ),
+  );
   const callback = pick(records, "callback", "gateway");
   const rps = median(callback.map((x) => x.load.rps));
-  out.push(judge("callback", rps, rps >= TARGETS.callbackRps, `${int(rps)} req/s`, `/persona/callback >= ${int(TARGETS.callbackRps)} req/s`));
+  out.push(
+    judge(
+      "callback",
+      rps,
+      rps >= TARGETS.callbackRps,
+      `${int(rps)} req/s`,
+      `/persona/callback >= ${int(TARGETS.callbackRps)} req/s`,
+    ),
+  );
   const p99 = median(callback.map((x) => x.load.p99Ms));
-  out.push(judge("callback", p99, p99 < TARGETS.callbackP99Ms, `p99 ${ms(p99)} ms`, `/persona/callback p99 < ${TARGETS.callbackP99Ms} ms`));
+  out.push(
+    judge(
+      "callback",
+      p99,
+      p99 < TARGETS.callbackP99Ms,
+      `p99 ${ms(p99)} ms`,
+      `/persona/callback p99 < ${TARGETS.callbackP99Ms} ms`,
+    ),
+  );
   // A memory ceiling is about the worst moment: the highest peak over every gateway run, not a median.
   const gateways = records.filter((x) => x.kind === "gateway");
   const rss = gateways.length > 0 ? Math.max(...gateways.map((x) => x.process.peakRss)) / MB : Number.NaN;

@@ -5,12 +5,31 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { runLoad } from "./load.js";
-import { freePort, sampleProcess, startServer } from "./processes.js";
-import { RUN_HEAD, type RunRecord, runRow, runsTable, summaryTable, verdicts, verdictTable } from "./report.js";
-import { callbackScenario, type Scenario, type ServerKind, type Setup, validateScenario } from "./scenarios.js";
+import { freePort, sampleProcess, startServer, waitForQuiet } from "./processes.js";
+import {
+  noise,
+  RUN_HEAD,
+  type RunRecord,
+  runRow,
+  runsTable,
+  summaryTable,
+  verdicts,
+  verdictTable,
+} from "./report.js";
+import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenario } from "./scenarios.js";
+
+const USAGE = `usage: npm run bench -- [options]
+  --runs N            measured runs per server and route (default 3; medians are reported)
+  --duration S        seconds of load per run (default 10), after --warmup S (default 3) of unmeasured load
+  --connections N     autocannon connections (default 50), pipelining 1
+  --identities N      identities seeded for /validate (default 10000)
+  --noise-retries N   re-measure a run up to N times (default 1) while other processes used > 0.25 cores
+  --only ROUTE        validate | callback
+  --skip-build        use dist/ as it is
+  --keep-data         keep the temporary databases
+  --cpu-prof DIR      write a V8 CPU profile of every gateway process to DIR (see bench/README.md)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -19,7 +38,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "50" },
     identities: { type: "string", default: "10000" },
-    pool: { type: "string", default: "200000" },
+    "noise-retries": { type: "string", default: "1" },
     only: { type: "string" },
     "skip-build": { type: "boolean", default: false },
     "keep-data": { type: "boolean", default: false },
@@ -28,48 +47,82 @@ const { values: args } = parseArgs({
   },
 });
 
-const USAGE = `usage: npm run bench -- [options]
-  --runs N           measured runs per server and route (default 3; medians are reported)
-  --duration S       seconds of load per run (default 10), after --warmup S (default 3) of unmeasured load
-  --connections N    autocannon connections (default 50), pipelining 1
-  --identities N     identities seeded for /validate (default 10000)
-  --pool N           Persona callbacks signed before the load (default 200000)
-  --only ROUTE       validate | callback
-  --skip-build       use dist/ as it is
-  --keep-data        keep the temporary databases
-  --cpu-prof DIR     write a V8 CPU profile of every gateway process to DIR`;
-
-const count = (name: string, value: string | undefined) => {
+function count(name: string, value: string | undefined, min = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
   return n;
-};
+}
 
-async function measure(scenario: Scenario, kind: ServerKind, run: number, cpuProf: string | undefined) {
-  const opts = { connections: count("connections", args.connections), requests: scenario.requests(kind) };
+/** Other processes may use this many cores during a run before it is measured again. */
+const NOISE_LIMIT = 0.25;
+
+interface Settings {
+  connections: number;
+  warmup: number;
+  duration: number;
+  cpuProf: string | undefined;
+}
+
+/** Starts one server, checks its answers, warms it up, measures it, stops it. */
+async function measure(
+  scenario: Scenario,
+  attempt: Attempt,
+  run: number,
+  settings: Settings,
+): Promise<RunRecord> {
+  const busy = await waitForQuiet(NOISE_LIMIT, 10_000);
+  if (busy > NOISE_LIMIT)
+    console.log(`  (machine still busy before this run: ${busy.toFixed(2)} cores in use)`);
   const port = await freePort();
-  const env = { ...(await scenario.env(kind, run)), PORT: String(port) };
-  const script =
-    kind === "bare" ? [resolve("bench/bare-server.mjs")] : [...(cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${cpuProf}`] : []), "dist/cli/index.js", "serve"];
-  const server = await startServer(`${kind} (${scenario.name})`, script, env, port, kind === "bare" ? "/" : "/ready");
+  const env = { ...(await scenario.prepare(attempt)), PORT: String(port) };
+  const gateway = attempt.kind === "gateway";
+  const profile = gateway && settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProf}`] : [];
+  const script = gateway ? [...profile, "dist/cli/index.js", "serve"] : [resolve("bench/bare-server.mjs")];
+  const server = await startServer(
+    `${attempt.kind} (${scenario.name})`,
+    script,
+    env,
+    port,
+    gateway ? "/ready" : "/",
+  );
   try {
-    await scenario.check(kind, server.url);
-    const warm = await runLoad({ ...opts, url: server.url, durationSec: count("warmup", args.warmup) });
+    await scenario.check(attempt.kind, server.url);
+    const load = {
+      url: server.url,
+      connections: settings.connections,
+      requests: scenario.requests(attempt.kind),
+    };
+    const warm = await runLoad({ ...load, durationSec: settings.warmup });
     const sampler = sampleProcess(server.pid);
-    const load = await runLoad({ ...opts, url: server.url, durationSec: count("duration", args.duration) });
+    const measured = await runLoad({ ...load, durationSec: settings.duration });
     const sample = sampler.stop();
     if (!server.alive()) throw new Error(`${server.name} died under load:\n${server.output()}`);
-    const good = (statuses: Record<string, number>) =>
-      Object.entries(statuses).reduce((n, [status, c]) => n + (scenario.goodStatuses.has(Number(status)) ? c : 0), 0);
-    const bad = load.errors + load.completed - good(load.statuses) + warm.errors + warm.completed - good(warm.statuses);
     await server.stop();
-    const ok = (warm.statuses["200"] ?? 0) + (load.statuses["200"] ?? 0);
-    const problem = kind === "gateway" ? scenario.verify?.(run, ok) : undefined;
-    const note = scenario.note?.();
-    const record: RunRecord = { scenario: scenario.name, kind, run, load, process: sample, bad, problem };
+
+    const good = (statuses: Record<string, number>) =>
+      Object.entries(statuses).reduce(
+        (n, [status, c]) => n + (scenario.goodStatuses.has(Number(status)) ? c : 0),
+        0,
+      );
+    const bad = [warm, measured].reduce((n, r) => n + r.errors + r.completed - good(r.statuses), 0);
+    const ok = (warm.statuses["200"] ?? 0) + (measured.statuses["200"] ?? 0);
+    const problem = gateway ? scenario.verify?.(attempt, ok, 2 * settings.connections) : undefined;
+    const record: RunRecord = {
+      scenario: scenario.name,
+      kind: attempt.kind,
+      run,
+      load: measured,
+      process: sample,
+      bad,
+      problem,
+    };
     console.log(`  ${runRow(record).join("  ")}`);
-    if (bad > 0) console.log(`  !! ${bad} bad answers: ${JSON.stringify(load.statuses)}; last output:\n${server.output()}`);
+    if (bad > 0)
+      console.log(
+        `  !! ${bad} bad answers: ${JSON.stringify(measured.statuses)}; server output:\n${server.output()}`,
+      );
     if (problem) console.log(`  !! ${problem}`);
+    const note = scenario.note?.();
     if (note) console.log(`  note: ${note}`);
     return record;
   } finally {
@@ -77,23 +130,62 @@ async function measure(scenario: Scenario, kind: ServerKind, run: number, cpuPro
   }
 }
 
-async function main(): Promise<void> {
-  if (args.help) {
-    console.log(USAGE);
-    return;
+/** Runs bare then gateway, `runs` times; a run disturbed by other processes is measured again (the calmest kept). */
+async function measureScenario(
+  scenario: Scenario,
+  runs: number,
+  retries: number,
+  settings: Settings,
+): Promise<RunRecord[]> {
+  console.log(`POST /persona/${scenario.name}\n  ${RUN_HEAD.join("  ")}`);
+  const records: RunRecord[] = [];
+  for (let run = 1; run <= runs; run++) {
+    let bareRps = 0;
+    for (const kind of ["bare", "gateway"] as const) {
+      // The gateway cannot beat the bare server: its rate bounds how many distinct callbacks to sign.
+      const budget = Math.ceil(bareRps * (settings.warmup + settings.duration) * 1.25) + 10_000;
+      let best: RunRecord | undefined;
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        const record = await measure(scenario, { kind, key: `${run}-${attempt}`, budget }, run, settings);
+        if (!best || noise(record) < noise(best)) best = record;
+        if (noise(record) <= NOISE_LIMIT) break;
+        if (attempt < retries)
+          console.log(`  (other processes used ${noise(record).toFixed(2)} cores: measuring again)`);
+      }
+      if (!best) throw new Error("no run was measured");
+      records.push(best);
+      if (kind === "bare") bareRps = best.load.rps;
+    }
   }
-  const runs = count("runs", args.runs);
-  const only = args.only;
-  if (only !== undefined && only !== "validate" && only !== "callback") throw new Error("--only must be validate or callback");
-  const cpuProf = args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined;
-  if (cpuProf) mkdirSync(cpuProf, { recursive: true });
+  console.log("");
+  return records;
+}
 
+async function main(): Promise<void> {
+  if (args.help) return console.log(USAGE);
+  const runs = count("runs", args.runs);
+  const retries = count("noise-retries", args["noise-retries"], 0);
+  const settings: Settings = {
+    connections: count("connections", args.connections),
+    warmup: count("warmup", args.warmup),
+    duration: count("duration", args.duration),
+    cpuProf: args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined,
+  };
+  const only = args.only;
+  if (only !== undefined && only !== "validate" && only !== "callback")
+    throw new Error("--only must be validate or callback");
+  if (settings.cpuProf) mkdirSync(settings.cpuProf, { recursive: true });
+
+  const cpu = cpus();
   console.log(
-    `idv-gateway bench — ${new Date().toISOString()} — node ${process.version} — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}` +
-      ` — load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `idv-gateway bench, ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
   );
   console.log(
-    `autocannon: ${args.connections} connections, pipelining 1, ${args.warmup} s warm-up + ${args.duration} s measured, ${runs} runs per server (bare, gateway alternating)\n`,
+    `autocannon: ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s measured; ` +
+      `${runs} runs per server, bare and gateway alternating\n`,
   );
   if (!args["skip-build"]) {
     const build = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
@@ -107,6 +199,7 @@ async function main(): Promise<void> {
     dir,
     oryWebhookSecret,
     personaWebhookSecret,
+    // Only what the gateway needs: nothing leaks in from the caller's environment (e.g. a DATABASE_URL).
     gatewayEnv: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
@@ -117,7 +210,7 @@ async function main(): Promise<void> {
       PERSONA_API_KEY: "persona_sandbox_bench",
       PERSONA_TEMPLATE_ID: "itmpl_bench",
       PERSONA_WEBHOOK_SECRET: personaWebhookSecret,
-      // Nothing listens there: the callback run has the worker off, the validate run has nothing to work on.
+      // Nothing listens there: the callback run has the worker off, the validate run gives it nothing to do.
       PERSONA_API_BASE: "http://127.0.0.1:9/api/v1",
       KRATOS_ADMIN_URL: "http://127.0.0.1:9",
       KRATOS_PUBLIC_URL: "http://127.0.0.1:9",
@@ -126,29 +219,30 @@ async function main(): Promise<void> {
 
   const records: RunRecord[] = [];
   try {
-    const scenarios: (() => Promise<Scenario>)[] = [];
-    if (only !== "callback") scenarios.push(() => validateScenario(setup, count("identities", args.identities)));
-    if (only !== "validate") scenarios.push(() => callbackScenario(setup, count("pool", args.pool)));
-    for (const make of scenarios) {
-      const scenario = await make();
-      console.log(`POST /persona/${scenario.name}\n  ${RUN_HEAD.join("  ")}`);
-      for (let run = 1; run <= runs; run++) {
-        for (const kind of ["bare", "gateway"] as const) {
-          records.push(await measure(scenario, kind, run, cpuProf));
-          await sleep(500);
-        }
-      }
-      console.log("");
+    if (only !== "callback") {
+      const scenario = await validateScenario(setup, count("identities", args.identities));
+      records.push(...(await measureScenario(scenario, runs, retries, settings)));
     }
+    if (only !== "validate")
+      records.push(...(await measureScenario(await callbackScenario(setup), runs, retries, settings)));
   } finally {
-    if (!args["keep-data"]) rmSync(dir, { recursive: true, force: true });
-    else console.log(`data kept in ${dir}`);
+    if (args["keep-data"]) console.log(`data kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 
-  console.log(`Every run\n\n${runsTable(records)}\n`);
-  console.log(`Median of ${runs} runs (gateway/bare: median of the per-run ratios)\n\n${summaryTable(records)}\n`);
+  console.log(
+    `Every run (server CPU in shares of one core; other CPU = what other processes used meanwhile)\n\n${runsTable(records)}\n`,
+  );
+  console.log(
+    `Median of ${runs} runs (gateway/bare: median of the per-run throughput ratios)\n\n${summaryTable(records)}\n`,
+  );
   console.log(`Targets\n\n${verdictTable(verdicts(records))}`);
-  if (cpuProf) console.log(`\nCPU profiles of the gateway: ${cpuProf}`);
+  const noisy = records.filter((r) => noise(r) > NOISE_LIMIT).length;
+  if (noisy > 0)
+    console.log(
+      `\n${noisy} run(s) kept although other processes used > ${NOISE_LIMIT} cores: read them with care.`,
+    );
+  if (settings.cpuProf) console.log(`\nCPU profiles of the gateway: ${settings.cpuProf}`);
 }
 
 main().catch((error: unknown) => {
