@@ -1,5 +1,5 @@
 // The login policy (DESIGN §4): block listed statuses, fail closed when the store cannot be read.
-import type { GateRow } from "../store/index.js";
+import type { GateReader, GateRow } from "../store/index.js";
 
 export interface LoginPolicy {
   blockStatuses: ReadonlySet<string>;
@@ -31,28 +31,33 @@ export function kratosBlockBody(policy: LoginPolicy, reason: string, status: str
   });
 }
 
-export function createLoginGate(
-  policy: LoginPolicy,
-  read: (identityId: string) => Promise<GateRow | undefined>,
-) {
+export function createLoginGate(policy: LoginPolicy, read: GateReader) {
   // Bodies are built once: the login path only picks one.
   const blocked = new Map<string, string>();
   for (const status of policy.blockStatuses)
     blocked.set(status, kratosBlockBody(policy, "identity_verification_blocked", status));
   const unavailable = kratosBlockBody(policy, "identity_verification_unavailable", "unknown");
 
-  return async function decide(identityId: string): Promise<GateDecision> {
-    let row: GateRow | undefined;
-    try {
-      row = await read(identityId);
-    } catch {
-      if (policy.failOpen) return { allow: true, status: "unknown" };
-      return { allow: false, status: "unknown", reason: "store_unavailable", body: unavailable };
-    }
+  const failed = (): GateDecision =>
+    policy.failOpen
+      ? { allow: true, status: "unknown" }
+      : { allow: false, status: "unknown", reason: "store_unavailable", body: unavailable };
+  const judge = (row: GateRow | undefined): GateDecision => {
     const status = row?.status ?? "unverified";
     const body = blocked.get(status);
     if (body === undefined) return { allow: true, status };
     return { allow: false, status, reason: "status_blocked", body };
+  };
+
+  /** Answers synchronously when the store does (SQLite): the login path carries no promise it need not. */
+  return function decide(identityId: string): GateDecision | Promise<GateDecision> {
+    let row: ReturnType<GateReader>;
+    try {
+      row = read(identityId);
+    } catch {
+      return failed();
+    }
+    return row instanceof Promise ? row.then(judge, failed) : judge(row);
   };
 }
 

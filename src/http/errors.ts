@@ -74,7 +74,7 @@ export function toErrorReply(error: unknown): { status: number; body: ErrorBody 
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const { status, body } = toErrorReply(error);
-  if (status >= 500) request.log.error({ err: error }, "request failed");
+  if (status >= 500) request.log.error({ err: error, reqId: request.id, url: request.url }, "request failed");
   if (status === 503) reply.header("retry-after", "5");
   return reply.status(status).send(body);
 }

@@ -1,8 +1,8 @@
 // Kratos Actions: POST /{provider}/initiate (registration.after, post-persist) and /{provider}/validate (login.after).
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Initiation } from "../domain/initiation.js";
-import type { LoginGate } from "../domain/login-gate.js";
+import type { GateDecision, LoginGate } from "../domain/login-gate.js";
 import { isUuid } from "../domain/results.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { ProviderName } from "../providers/provider.js";
@@ -41,12 +41,22 @@ export interface OryWebhookDeps {
 }
 
 const ALLOW = '{"allow":true}';
+const JSON_TYPE = "application/json; charset=utf-8";
 
 export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) {
   const authenticate = createSecretCheck(deps.webhookSecret, "X-Webhook-Secret", "ORY_WEBHOOK_SECRET");
   const opts = { bodyLimit: deps.bodyLimit };
 
   const allowed = deps.metrics.oryWebhooks.labels({ route: "validate", outcome: "allow" });
+  const answer = (reply: FastifyReply, decision: GateDecision) => {
+    if (decision.allow) {
+      allowed.inc();
+      reply.code(200).header("content-type", JSON_TYPE).send(ALLOW);
+      return;
+    }
+    deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
+    reply.code(403).header("content-type", JSON_TYPE).send(decision.body);
+  };
 
   for (const provider of deps.providers) {
     app.post(`/${provider}/initiate`, opts, async (request, reply) => {
@@ -80,16 +90,19 @@ export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) 
       });
     });
 
-    app.post(`/${provider}/validate`, opts, async (request, reply) => {
+    // Not async: with SQLite the whole login decision is synchronous, so no promise is made per login.
+    app.post(`/${provider}/validate`, opts, (request, reply) => {
       authenticate(request.headers["x-webhook-secret"]);
       const body = parseInput(validateBody, request.body);
-      const decision = await deps.gate(body.kratos_identity_id);
-      if (decision.allow) {
-        allowed.inc();
-        return reply.status(200).header("content-type", "application/json; charset=utf-8").send(ALLOW);
+      const decision = deps.gate(body.kratos_identity_id);
+      if (decision instanceof Promise) {
+        decision.then(
+          (d) => answer(reply, d),
+          (error: unknown) => reply.send(error),
+        );
+      } else {
+        answer(reply, decision);
       }
-      deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
-      return reply.status(403).header("content-type", "application/json; charset=utf-8").send(decision.body);
     });
   }
 }

@@ -51,11 +51,14 @@ export function createIdentityStatusRepository(db: Kysely<Database>) {
  * The login path's read: one prepared statement, compiled once, no query builder per request.
  * better-sqlite3 answers synchronously; PostgreSQL uses a named (server-side prepared) statement.
  */
-export function createGateReader(open: OpenDatabase): (identityId: string) => Promise<GateRow | undefined> {
+export type GateReader = (identityId: string) => GateRow | undefined | Promise<GateRow | undefined>;
+
+export function createGateReader(open: OpenDatabase): GateReader {
   const text = "select status, provider, decided_at from identity_status where identity_id = ";
   if (open.raw.kind === "sqlite") {
     const statement = open.raw.sqlite.prepare<[string], GateRow>(`${text}?`);
-    return async (identityId) => statement.get(identityId);
+    // Synchronous on purpose: no promise on the login path for SQLite.
+    return (identityId) => statement.get(identityId);
   }
   const pool = open.raw.pool;
   return async (identityId) => {

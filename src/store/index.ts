@@ -1,7 +1,8 @@
 // The store: repositories over one database, and transactions that bind them all to one connection.
 import { type Kysely, sql } from "kysely";
 import { type DatabaseOptions, type DialectName, type OpenDatabase, openDatabase } from "./database.js";
-import { createGateReader, createIdentityStatusRepository } from "./identity-status.js";
+import { createGateReader, createIdentityStatusRepository, type GateReader } from "./identity-status.js";
+import { createSqliteInboxWriter } from "./inbox-writer.js";
 import { migrateToLatest, pendingMigrations } from "./migrations.js";
 import { createQueue } from "./queue.js";
 import type { Database } from "./tables.js";
@@ -84,7 +85,7 @@ export type Repositories = ReturnType<typeof createRepositories>;
 
 export interface Store extends Repositories {
   db: Kysely<Database>;
-  readGate: ReturnType<typeof createGateReader>;
+  readGate: GateReader;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
   pendingMigrations(): Promise<string[]>;
@@ -95,9 +96,12 @@ export interface Store extends Repositories {
 export function openStore(options: DatabaseOptions): Store {
   const open: OpenDatabase = openDatabase(options);
   const { db, dialect } = open;
-  let readGate: ReturnType<typeof createGateReader> | undefined;
+  let readGate: GateReader | undefined;
+  const repositories = createRepositories(db, dialect);
   return {
-    ...createRepositories(db, dialect),
+    ...repositories,
+    // Outside transactions, SQLite ingests callbacks through the group-committing writer.
+    addInboxEvent: createSqliteInboxWriter(open, db) ?? repositories.addInboxEvent,
     db,
     // Prepared lazily: the statement needs the migrated table.
     readGate: (identityId) => {
@@ -115,6 +119,6 @@ export function openStore(options: DatabaseOptions): Store {
 }
 
 export type { DialectName } from "./database.js";
-export type { GateRow, IdentityStatusRow } from "./identity-status.js";
+export type { GateReader, GateRow, IdentityStatusRow } from "./identity-status.js";
 export type { InboxRow, OutboxRow, Queue, QueueStats } from "./queue.js";
 export type { VerificationRow } from "./verifications.js";
