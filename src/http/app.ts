@@ -1,4 +1,5 @@
 // createApp: the Fastify app with every face wired explicitly from its dependencies.
+import { createServer } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { EventProcessing } from "../domain/events.js";
@@ -12,6 +13,7 @@ import type { Store } from "../store/index.js";
 import { registerCallbacks } from "./callbacks.js";
 import { errorHandler } from "./errors.js";
 import { registerHealth } from "./health.js";
+import { createLoginGateRoute } from "./login-gate-route.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
 
@@ -38,7 +40,21 @@ export interface AppDeps {
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  // The login gate answers for every known provider route, enabled or not: a provider switched off
+  // must not break logins that Kratos still routes through its /validate URL.
+  const loginGate = createLoginGateRoute({
+    providers: PROVIDER_NAMES,
+    webhookSecret: deps.settings.oryWebhookSecret,
+    bodyLimit: deps.settings.webhookBodyLimit,
+    gate: deps.gate,
+    metrics: deps.metrics,
+  });
   const app: FastifyInstance = Fastify({
+    // The login gate runs ahead of Fastify; everything else goes through it.
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!loginGate(req, res)) handler(req, res);
+      }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // No per-request log lines: the login and callback paths are hot; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -68,14 +84,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     metricsToken: settings.metricsToken,
     providerStatuses: deps.providerStatuses,
   });
-  // The login gate answers for every known provider route, enabled or not: a provider switched off
-  // must not break logins that Kratos still routes through its /validate URL.
   registerOryWebhooks(app, {
     providers: PROVIDER_NAMES,
     webhookSecret: settings.oryWebhookSecret,
     bodyLimit: settings.webhookBodyLimit,
     initiation: deps.initiation,
-    gate: deps.gate,
     metrics: deps.metrics,
     startUrl: (provider: ProviderName) => `${settings.publicUrl}/${provider}/start`,
   });

@@ -1,22 +1,14 @@
-// Kratos Actions: POST /{provider}/initiate (registration.after, post-persist) and /{provider}/validate (login.after).
-import type { FastifyInstance, FastifyReply } from "fastify";
+// Kratos Actions: POST /{provider}/initiate (registration.after, post-persist). The login gate's
+// /{provider}/validate is src/http/login-gate-route.ts.
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Initiation } from "../domain/initiation.js";
-import type { GateDecision, LoginGate } from "../domain/login-gate.js";
-import { isUuid } from "../domain/results.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { ProviderName } from "../providers/provider.js";
+import { identityIdSchema as identityId } from "./login-gate-route.js";
 import { createSecretCheck } from "./secret-header.js";
 import { parseInput } from "./validation.js";
 
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-const identityId = z
-  .string({ error: "is required" })
-  .refine(isUuid, "must be a Kratos identity id (UUID)")
-  .refine(
-    (v) => v !== NIL_UUID,
-    "is the nil UUID: the hook runs pre-persist; configure it method-scoped without parse",
-  );
 const optionalText = z.string().max(512).nullish();
 
 const initiateBody = z.object({
@@ -28,35 +20,19 @@ const initiateBody = z.object({
   schema_id: optionalText,
   flow_id: optionalText,
 });
-const validateBody = z.object({ kratos_identity_id: identityId, session_id: optionalText });
 
 export interface OryWebhookDeps {
   providers: readonly ProviderName[];
   webhookSecret: string | undefined;
   bodyLimit: number;
   initiation: Initiation;
-  gate: LoginGate;
   metrics: Metrics;
   startUrl(provider: ProviderName): string;
 }
 
-const ALLOW = '{"allow":true}';
-const JSON_TYPE = "application/json; charset=utf-8";
-
 export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) {
   const authenticate = createSecretCheck(deps.webhookSecret, "X-Webhook-Secret", "ORY_WEBHOOK_SECRET");
   const opts = { bodyLimit: deps.bodyLimit };
-
-  const allowed = deps.metrics.oryWebhooks.labels({ route: "validate", outcome: "allow" });
-  const answer = (reply: FastifyReply, decision: GateDecision) => {
-    if (decision.allow) {
-      allowed.inc();
-      reply.code(200).header("content-type", JSON_TYPE).send(ALLOW);
-      return;
-    }
-    deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
-    reply.code(403).header("content-type", JSON_TYPE).send(decision.body);
-  };
 
   for (const provider of deps.providers) {
     app.post(`/${provider}/initiate`, opts, async (request, reply) => {
@@ -88,21 +64,6 @@ export function registerOryWebhooks(app: FastifyInstance, deps: OryWebhookDeps) 
         sdk_token: outcome.offer?.sdkToken ?? null,
         error: v.last_error,
       });
-    });
-
-    // Not async: with SQLite the whole login decision is synchronous, so no promise is made per login.
-    app.post(`/${provider}/validate`, opts, (request, reply) => {
-      authenticate(request.headers["x-webhook-secret"]);
-      const body = parseInput(validateBody, request.body);
-      const decision = deps.gate(body.kratos_identity_id);
-      if (decision instanceof Promise) {
-        decision.then(
-          (d) => answer(reply, d),
-          (error: unknown) => reply.send(error),
-        );
-      } else {
-        answer(reply, decision);
-      }
     });
   }
 }

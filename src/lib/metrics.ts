@@ -4,8 +4,13 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "idv_" });
+  // Allowed logins are the hottest count: a plain number, folded into the counter when Prometheus scrapes.
+  let allowedLogins = 0;
   return {
     registry,
+    loginAllowed() {
+      allowedLogins++;
+    },
     callbacks: new Counter({
       name: "idv_callbacks_total",
       help: "Provider callbacks by provider and outcome (stored, duplicate, ignored, rejected).",
@@ -17,6 +22,11 @@ export function createMetrics() {
       help: "Ory webhook calls by route and outcome.",
       labelNames: ["route", "outcome"] as const,
       registers: [registry],
+      collect() {
+        if (allowedLogins === 0) return;
+        this.inc({ route: "validate", outcome: "allow" }, allowedLogins);
+        allowedLogins = 0;
+      },
     }),
     jobs: new Counter({
       name: "idv_jobs_total",

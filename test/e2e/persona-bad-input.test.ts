@@ -102,6 +102,27 @@ describeEachDatabase("bad input", (kind) => {
     expect(answer.json).toMatchObject({ error: "payload_too_large" });
   });
 
+  it("validate: a body over the Ory webhook limit → 413, a charset on the JSON type is fine, other methods → 404", async () => {
+    const headers = { "x-webhook-secret": ORY_SECRET };
+    const big = { kratos_identity_id: h.kratos.createIdentity().id, pad: "x".repeat(300 * 1024) };
+    const tooBig = await h.request("POST", "/persona/validate", { body: big, headers });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toMatchObject({ error: "payload_too_large" });
+    const charset = await h.request("POST", "/persona/validate?flow=1", {
+      body: { kratos_identity_id: h.kratos.createIdentity().id },
+      headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+    });
+    expect(charset.status).toBe(200);
+    expect(charset.json).toEqual({ allow: true });
+    expect((await h.request("GET", "/persona/validate", { headers })).status).toBe(404);
+    const empty = await h.request("POST", "/persona/validate", {
+      body: "",
+      headers: { ...headers, "content-type": "application/json" },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.json).toMatchObject({ error: "invalid_request", message: "Body must not be empty" });
+  });
+
   it("callback: missing, malformed, wrong-secret, tampered or stale signatures → 401 and nothing stored", async () => {
     const body = event("evt_badsig000000000000000001");
     const fresh = signed(body);

@@ -1,0 +1,144 @@
+// POST /{provider}/validate (Kratos login.after), served straight from node:http ahead of Fastify: it runs on
+// every login, and Fastify's per-request machinery cost more than the decision itself (bench/README.md).
+// It keeps the same contract as every other route: X-Webhook-Secret, JSON only, body limit, errors from
+// src/http/errors.ts.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import type { GateDecision, LoginGate } from "../domain/login-gate.js";
+import { isUuid } from "../domain/results.js";
+import { AppError } from "../lib/errors.js";
+import type { Metrics } from "../lib/metrics.js";
+import { toErrorReply } from "./errors.js";
+import { createSecretCheck } from "./secret-header.js";
+import { parseInput } from "./validation.js";
+
+export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/** A Kratos identity id: a UUID, never the nil UUID that pre-persist hooks send. */
+export const identityIdSchema = z
+  .string({ error: "is required" })
+  .refine(isUuid, "must be a Kratos identity id (UUID)")
+  .refine(
+    (v) => v !== NIL_UUID,
+    "is the nil UUID: the hook runs pre-persist; configure it method-scoped without parse",
+  );
+
+export const validateBody = z.object({
+  kratos_identity_id: identityIdSchema,
+  session_id: z.string().max(512).nullish(),
+});
+
+/** Equivalent to `validateBody` for what the template sends, without a zod result per login; else undefined. */
+function validIdentityId(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { kratos_identity_id: id, session_id: session } = body as Record<string, unknown>;
+  if (typeof id !== "string" || id === NIL_UUID || !isUuid(id)) return undefined;
+  if (session !== undefined && session !== null && (typeof session !== "string" || session.length > 512))
+    return undefined;
+  return id;
+}
+
+export interface LoginGateRouteDeps {
+  providers: readonly string[];
+  webhookSecret: string | undefined;
+  bodyLimit: number;
+  gate: LoginGate;
+  metrics: Metrics;
+}
+
+const ALLOW = '{"allow":true}';
+const JSON_TYPE = "application/json; charset=utf-8";
+const JSON_CONTENT = /^application\/json\s*(;|$)/i;
+
+/** Returns a handler that answers the validate routes and returns false for every other request. */
+export function createLoginGateRoute(deps: LoginGateRouteDeps) {
+  const paths = new Set(deps.providers.map((p) => `/${p}/validate`));
+  const authenticate = createSecretCheck(deps.webhookSecret, "X-Webhook-Secret", "ORY_WEBHOOK_SECRET");
+
+  function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>) {
+    res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), ...extra });
+    res.end(body);
+  }
+  function fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
+    req.resume(); // discard whatever is left of the body
+    const { status, body } = toErrorReply(error);
+    send(res, status, JSON.stringify(body), status === 503 ? { "retry-after": "5" } : undefined);
+  }
+  function answer(res: ServerResponse, decision: GateDecision) {
+    if (decision.allow) {
+      deps.metrics.loginAllowed();
+      send(res, 200, ALLOW);
+      return;
+    }
+    deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
+    send(res, 403, decision.body);
+  }
+  function decide(req: IncomingMessage, res: ServerResponse, raw: string) {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new AppError(
+        "invalid_request",
+        raw.length === 0 ? "Body must not be empty" : "Body is not valid JSON",
+      );
+    }
+    const id = validIdentityId(body) ?? parseInput(validateBody, body).kratos_identity_id;
+    const decision = deps.gate(id);
+    if (decision instanceof Promise)
+      decision.then(
+        (d) => answer(res, d),
+        (error: unknown) => fail(req, res, error),
+      );
+    else answer(res, decision);
+  }
+
+  return function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== "POST") return false;
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    if (!paths.has(query < 0 ? url : url.slice(0, query))) return false;
+    try {
+      authenticate(req.headers["x-webhook-secret"]);
+      if (!JSON_CONTENT.test(req.headers["content-type"] ?? ""))
+        throw new AppError("unsupported_media_type", "Content-Type must be application/json");
+      if (Number(req.headers["content-length"] ?? 0) > deps.bodyLimit)
+        throw new AppError("payload_too_large", "Request body is larger than this route accepts");
+    } catch (error) {
+      fail(req, res, error);
+      return true;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on("data", (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > deps.bodyLimit) {
+        done = true;
+        fail(req, res, new AppError("payload_too_large", "Request body is larger than this route accepts"));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (done) return;
+      done = true;
+      try {
+        decide(
+          req,
+          res,
+          chunks.length === 1
+            ? (chunks[0] as Buffer).toString("utf8")
+            : Buffer.concat(chunks).toString("utf8"),
+        );
+      } catch (error) {
+        fail(req, res, error);
+      }
+    });
+    req.on("error", () => {
+      done = true;
+    });
+    return true;
+  };
+}
