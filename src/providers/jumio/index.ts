@@ -4,10 +4,11 @@ import { ConfigError } from "../../config/load.js";
 import { DECISION_STATUSES } from "../../domain/status.js";
 import { createCidrAllowlist, invalidCidrs } from "../../lib/cidr-allowlist.js";
 import { secretMatcher } from "../../lib/constant-time.js";
-import { AppError, UpstreamError } from "../../lib/errors.js";
+import { UpstreamError } from "../../lib/errors.js";
 import type { FetchLike } from "../../lib/http-client.js";
 import { type Clock, systemRuntime } from "../../lib/runtime.js";
 import { type SignatureScheme, verifySignature } from "../../lib/webhook-signature.js";
+import { parseCallbackBody } from "../callback-body.js";
 import {
   type IdvProvider,
   missingSettings,
@@ -207,22 +208,8 @@ export function createJumioProvider(
     },
 
     parseCallback(rawBody) {
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString("utf8"));
-      } catch {
-        throw new AppError("invalid_request", "Body is not valid JSON");
-      }
-      const parsed = callbackBody.safeParse(json);
-      if (!parsed.success) {
-        const details = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
-        throw new AppError(
-          "invalid_request",
-          `Body is not a Jumio callback: ${details.map((d) => d.field || "body").join(", ")}`,
-          details,
-        );
-      }
-      const { workflowExecution: execution, account, callbackSentAt } = parsed.data;
+      const callback = parseCallbackBody(rawBody, callbackBody, "a Jumio callback");
+      const { workflowExecution: execution, account, callbackSentAt } = callback;
       const eventName = `workflow-execution.${execution.status.toLowerCase()}`;
       if (execution.definitionKey !== String(settings.workflowKey)) {
         return {

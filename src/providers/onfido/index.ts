@@ -1,9 +1,9 @@
 // Onfido provider: an applicant plus a Studio workflow run per verification, results re-read from the API.
 import { createHash } from "node:crypto";
 import { DECISION_STATUSES } from "../../domain/status.js";
-import { AppError } from "../../lib/errors.js";
 import type { FetchLike } from "../../lib/http-client.js";
 import { verifySignature } from "../../lib/webhook-signature.js";
+import { parseCallbackBody } from "../callback-body.js";
 import {
   type IdvProvider,
   missingSettings,
@@ -137,21 +137,8 @@ export function createOnfidoProvider(settings: OnfidoSettings, fetchImpl?: Fetch
     },
 
     parseCallback(rawBody) {
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString("utf8"));
-      } catch {
-        throw new AppError("invalid_request", "Body is not valid JSON");
-      }
-      const parsed = webhookEvent.safeParse(json);
-      if (!parsed.success) {
-        throw new AppError(
-          "invalid_request",
-          "Body is not an Onfido webhook event",
-          parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
-        );
-      }
-      const { resource_type: resource, action, object } = parsed.data.payload;
+      const event = parseCallbackBody(rawBody, webhookEvent, "an Onfido webhook event");
+      const { resource_type: resource, action, object } = event.payload;
       if (resource !== WORKFLOW_RUN) {
         return { kind: "ignored", eventName: action, reason: `not a workflow run event (${resource})` };
       }

@@ -2,6 +2,7 @@
 import { AppError } from "../../lib/errors.js";
 import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
 import { type SignatureScheme, verifySignature } from "../../lib/webhook-signature.js";
+import { parseCallbackBody } from "../callback-body.js";
 import {
   type IdvProvider,
   missingSettings,
@@ -113,21 +114,8 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     },
 
     parseCallback(rawBody) {
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString("utf8"));
-      } catch {
-        throw new AppError("invalid_request", "Body is not valid JSON");
-      }
-      const parsed = webhookEvent.safeParse(json);
-      if (!parsed.success) {
-        throw new AppError(
-          "invalid_request",
-          "Body is not a Persona webhook event",
-          parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
-        );
-      }
-      const { id, attributes } = parsed.data.data;
+      const event = parseCallbackBody(rawBody, webhookEvent, "a Persona webhook event");
+      const { id, attributes } = event.data;
       const subject = attributes.payload.data;
       if (!attributes.name.startsWith("inquiry.") || subject.type !== "inquiry") {
         return { kind: "ignored", eventName: attributes.name, reason: "not an inquiry event" };
