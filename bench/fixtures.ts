@@ -1,4 +1,4 @@
-// Benchmark data: seeded login-gate rows, /validate bodies over them, and pre-signed Persona callbacks.
+// Benchmark data: seeded login-gate rows, /validate bodies over them, and pre-signed Persona, Onfido and Jumio callbacks.
 import { createHmac, randomUUID } from "node:crypto";
 import SQLite from "better-sqlite3";
 import { configSchema } from "../src/config/schema.js";
@@ -108,13 +108,23 @@ export function validateCases(
   return cases;
 }
 
+/** The callback providers the bench signs events for. */
+export type CallbackProvider = "persona" | "onfido" | "jumio";
+
 export interface SignedCallback {
   body: Buffer;
-  signature: string;
+  /** The authentication header(s) the provider (or Jumio's signing proxy) sends with this body. */
+  headers: Record<string, string>;
 }
 
+const hmacHex = (secret: string, ...parts: (string | Buffer)[]) => {
+  const hmac = createHmac("sha256", secret);
+  for (const part of parts) hmac.update(part);
+  return hmac.digest("hex");
+};
+
 /** A Persona `inquiry.approved` event, signed as Persona signs: `t=<unix>,v1=<hex HMAC(secret, t + "." + body)>`. */
-export function signedCallback(
+export function personaCallback(
   secret: string,
   eventId: string,
   inquiryId: string,
@@ -134,19 +144,84 @@ export function signedCallback(
     }),
   );
   const t = Math.floor(now / 1000);
-  const v1 = createHmac("sha256", secret).update(`${t}.`).update(body).digest("hex");
-  return { body, signature: `t=${t},v1=${v1}` };
+  return { body, headers: { "persona-signature": `t=${t},v1=${hmacHex(secret, `${t}.`, body)}` } };
+}
+
+/** An Onfido `workflow_run.completed` event (run `approved`), signed as Onfido signs: `X-SHA2-Signature: <hex HMAC(token, body)>`. */
+export function onfidoCallback(secret: string, runId: string, now: number): SignedCallback {
+  const body = Buffer.from(
+    JSON.stringify({
+      payload: {
+        resource_type: "workflow_run",
+        action: "workflow_run.completed",
+        object: {
+          id: runId,
+          status: "approved",
+          href: `https://api.eu.onfido.com/v3.6/workflow_runs/${runId}`,
+          completed_at_iso8601: new Date(now).toISOString(),
+        },
+      },
+    }),
+  );
+  return { body, headers: { "x-sha2-signature": hmacHex(secret, body) } };
 }
 
 /**
- * Signed callbacks with distinct event ids, signed before the load (`ensure`) so signing does not cost the
+ * A Jumio callback (execution PROCESSED) for workflow `definitionKey`. Jumio signs nothing: the bench sends
+ * what a signing proxy adds, `X-Jumio-Signature: <hex HMAC(JUMIO_CALLBACK_SECRET, body)>`.
+ */
+export function jumioCallback(
+  secret: string,
+  definitionKey: string,
+  accountId: string,
+  executionId: string,
+  now: number,
+): SignedCallback {
+  const base = "https://retrieval.amer-1.jumio.ai/api/v1/accounts";
+  const body = Buffer.from(
+    JSON.stringify({
+      callbackSentAt: new Date(now).toISOString(),
+      workflowExecution: {
+        id: executionId,
+        href: `${base}/${accountId}/workflow-executions/${executionId}`,
+        definitionKey,
+        status: "PROCESSED",
+      },
+      account: { id: accountId, href: `${base}/${accountId}` },
+    }),
+  );
+  return { body, headers: { "x-jumio-signature": hmacHex(secret, body) } };
+}
+
+/** Signs the i-th distinct event of one provider (a unique event id, run id or workflow execution id). */
+export type CallbackSigner = (i: number, now: number) => SignedCallback;
+
+/** The signer for `provider`, with ids unique to this bench process. */
+export function callbackSigner(provider: CallbackProvider, secret: string, jumioWorkflowKey = "10011") {
+  const tag = randomUUID().replace(/-/g, "").slice(0, 10);
+  const id = (i: number, width: number) => i.toString(36).padStart(width, "0");
+  const signers: Record<CallbackProvider, CallbackSigner> = {
+    persona: (i, now) =>
+      personaCallback(secret, `evt_${tag}${id(i, 8)}`, `inq_${tag}${id(i % 20_000, 6)}`, now),
+    onfido: (i, now) => onfidoCallback(secret, `${tag}-run-${id(i, 8)}`, now),
+    jumio: (i, now) =>
+      jumioCallback(
+        secret,
+        jumioWorkflowKey,
+        `${tag}-acct-${id(i % 20_000, 6)}`,
+        `${tag}-wfe-${id(i, 8)}`,
+        now,
+      ),
+  };
+  return signers[provider];
+}
+
+/**
+ * Signed callbacks with distinct ids, signed before the load (`ensure`) so signing does not cost the
  * load generator. `next()` hands them out in order; past the end it wraps around when `unique` is off (the
  * baseline stores nothing), else signs fresh ones on the fly (counted in `signedLate`).
  */
-export function callbackPool(secret: string, initialSize: number) {
-  const tag = randomUUID().replace(/-/g, "").slice(0, 10);
-  const eventId = (i: number) => `evt_${tag}${i.toString(36).padStart(8, "0")}`;
-  const inquiryId = (i: number) => `inq_${tag}${(i % 20_000).toString(36).padStart(6, "0")}`;
+export function callbackPool(sign: CallbackSigner, initialSize: number) {
   const signed: SignedCallback[] = [];
   let index = 0;
   const pool = {
@@ -155,8 +230,7 @@ export function callbackPool(secret: string, initialSize: number) {
     /** Signs ahead until `count` callbacks are ready. */
     ensure(count: number) {
       const now = Date.now();
-      for (let i = signed.length; i < count; i++)
-        signed.push(signedCallback(secret, eventId(i), inquiryId(i), now));
+      for (let i = signed.length; i < count; i++) signed.push(sign(i, now));
     },
     /** Starts handing out from the first event again (a fresh database accepts them all). */
     rewind() {
@@ -168,7 +242,7 @@ export function callbackPool(secret: string, initialSize: number) {
       const ready = signed[pool.unique ? i : i % signed.length];
       if (ready) return ready;
       pool.signedLate++;
-      return signedCallback(secret, eventId(i), inquiryId(i), Date.now());
+      return sign(i, Date.now());
     },
   };
   pool.ensure(initialSize);

@@ -1,11 +1,13 @@
 // `npm run bench`: builds, then loads a bare node:http server and the gateway in turn (bare, gateway, × runs)
-// on POST /persona/validate and /persona/callback, and prints every run, the medians and a verdict per target.
+// on POST /{persona,onfido,jumio}/validate and /{persona,onfido,jumio}/callback, and prints every run, the
+// medians and a verdict per target.
 // A measurement, not a test: exits 0 whatever the figures, non-zero only when something crashed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { CallbackProvider } from "./fixtures.js";
 import { runLoad } from "./load.js";
 import { freePort, sampleProcess, startServer, waitForQuiet } from "./processes.js";
 import {
@@ -18,15 +20,17 @@ import {
   verdicts,
   verdictTable,
 } from "./report.js";
-import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenario } from "./scenarios.js";
+import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenarios } from "./scenarios.js";
 
 const USAGE = `usage: npm run bench -- [options]
-  --runs N            measured runs per server and route (default 3; medians are reported)
+  --runs N            measured runs per server on /persona/* (default 3; medians are reported); the
+                      /onfido and /jumio callbacks get min(N, 2) runs, their validate routes 1 run
   --duration S        seconds of load per run (default 10), after --warmup S (default 3) of unmeasured load
   --connections N     autocannon connections (default 50), pipelining 1
   --identities N      identities seeded for /validate (default 10000)
   --noise-retries N   re-measure a run up to N times (default 1) while other processes used > 0.25 cores
-  --only ROUTE        validate | callback
+  --only LIST         comma-separated: validate | callback | persona | onfido | jumio | <provider>/<route>
+                      (e.g. callback = the three callbacks, onfido/callback,jumio/validate = those two)
   --skip-build        use dist/ as it is
   --keep-data         keep the temporary databases
   --cpu-prof DIR      write a V8 CPU profile of every gateway process to DIR (see bench/README.md)`;
@@ -56,6 +60,26 @@ function count(name: string, value: string | undefined, min = 1): number {
 /** Other processes may use this many cores during a run before it is measured again. */
 const NOISE_LIMIT = 0.25;
 
+const PROVIDERS: readonly CallbackProvider[] = ["persona", "onfido", "jumio"];
+/** Runs of the /onfido and /jumio routes, at most: validate is the same handler as /persona/validate. */
+const SECONDARY_CALLBACK_RUNS = 2;
+const SECONDARY_VALIDATE_RUNS = 1;
+
+/** Which routes `--only` selects: every token names a route kind, a provider, or `provider/kind`. */
+function selector(only: string | undefined): (provider: CallbackProvider, kind: string) => boolean {
+  if (only === undefined) return () => true;
+  const tokens = only
+    .split(",")
+    .map((t) => t.trim().replace(/^\/+/, ""))
+    .filter(Boolean);
+  const known = new Set<string>(["validate", "callback", ...PROVIDERS]);
+  for (const p of PROVIDERS) for (const k of ["validate", "callback"]) known.add(`${p}/${k}`);
+  const unknown = tokens.filter((t) => !known.has(t));
+  if (tokens.length === 0 || unknown.length > 0)
+    throw new Error(`--only: unknown ${unknown.join(", ") || "(empty)"}; use ${[...known].join(", ")}`);
+  return (provider, kind) => tokens.some((t) => t === kind || t === provider || t === `${provider}/${kind}`);
+}
+
 interface Settings {
   connections: number;
   warmup: number;
@@ -75,16 +99,11 @@ async function measure(
     console.log(`  (machine still busy before this run: ${busy.toFixed(2)} cores in use)`);
   const port = await freePort();
   const env = { ...(await scenario.prepare(attempt)), PORT: String(port) };
+  const name = `${attempt.kind} (${scenario.route})`;
   const gateway = attempt.kind === "gateway";
   const profile = gateway && settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProf}`] : [];
   const script = gateway ? [...profile, "dist/cli/index.js", "serve"] : [resolve("bench/bare-server.mjs")];
-  const server = await startServer(
-    `${attempt.kind} (${scenario.name})`,
-    script,
-    env,
-    port,
-    gateway ? "/ready" : "/",
-  );
+  const server = await startServer(name, script, env, port, gateway ? "/ready" : "/");
   try {
     await scenario.check(attempt.kind, server.url);
     const load = {
@@ -108,7 +127,8 @@ async function measure(
     const ok = (warm.statuses["200"] ?? 0) + (measured.statuses["200"] ?? 0);
     const problem = gateway ? scenario.verify?.(attempt, ok, 2 * settings.connections) : undefined;
     const record: RunRecord = {
-      scenario: scenario.name,
+      scenario: scenario.route,
+      routeKind: scenario.kind,
       kind: attempt.kind,
       run,
       load: measured,
@@ -137,9 +157,10 @@ async function measureScenario(
   retries: number,
   settings: Settings,
 ): Promise<RunRecord[]> {
-  console.log(`POST /persona/${scenario.name}\n  ${RUN_HEAD.join("  ")}`);
+  const planned = Math.min(runs, scenario.maxRuns ?? runs);
+  console.log(`POST ${scenario.route} (${planned} run${planned === 1 ? "" : "s"})\n  ${RUN_HEAD.join("  ")}`);
   const records: RunRecord[] = [];
-  for (let run = 1; run <= runs; run++) {
+  for (let run = 1; run <= planned; run++) {
     let bareRps = 0;
     for (const kind of ["bare", "gateway"] as const) {
       // The gateway cannot beat the bare server: its rate bounds how many distinct callbacks to sign.
@@ -171,9 +192,7 @@ async function main(): Promise<void> {
     duration: count("duration", args.duration),
     cpuProf: args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined,
   };
-  const only = args.only;
-  if (only !== undefined && only !== "validate" && only !== "callback")
-    throw new Error("--only must be validate or callback");
+  const selected = selector(args.only);
   if (settings.cpuProf) mkdirSync(settings.cpuProf, { recursive: true });
 
   const cpu = cpus();
@@ -185,7 +204,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `autocannon: ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s measured; ` +
-      `${runs} runs per server, bare and gateway alternating\n`,
+      `${runs} runs per server on /persona/*, at most ${SECONDARY_CALLBACK_RUNS} on /onfido|jumio/callback, ` +
+      `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; bare and gateway alternating\n`,
   );
   if (!args["skip-build"]) {
     const build = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
@@ -194,11 +214,17 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), "idv-bench-"));
   const oryWebhookSecret = "bench-ory-webhook-secret-0123456789";
-  const personaWebhookSecret = "wbhsec_bench0123456789abcdef";
+  const callbackSecrets = {
+    persona: "wbhsec_bench0123456789abcdef",
+    onfido: "bench-onfido-webhook-token-0123456789",
+    jumio: "bench-jumio-callback-secret-0123456789",
+  };
+  const jumioWorkflowKey = "10011";
   const setup: Setup = {
     dir,
     oryWebhookSecret,
-    personaWebhookSecret,
+    callbackSecrets,
+    jumioWorkflowKey,
     // Only what the gateway needs: nothing leaks in from the caller's environment (e.g. a DATABASE_URL).
     gatewayEnv: {
       PATH: process.env.PATH,
@@ -209,9 +235,19 @@ async function main(): Promise<void> {
       ORY_WEBHOOK_SECRET: oryWebhookSecret,
       PERSONA_API_KEY: "persona_sandbox_bench",
       PERSONA_TEMPLATE_ID: "itmpl_bench",
-      PERSONA_WEBHOOK_SECRET: personaWebhookSecret,
-      // Nothing listens there: the callback run has the worker off, the validate run gives it nothing to do.
+      PERSONA_WEBHOOK_SECRET: callbackSecrets.persona,
+      ONFIDO_API_TOKEN: "api_sandbox.bench",
+      ONFIDO_WORKFLOW_ID: "00000000-0000-4000-8000-000000000001",
+      ONFIDO_WEBHOOK_TOKEN: callbackSecrets.onfido,
+      JUMIO_AUTH_URL: "http://127.0.0.1:9/oauth2/token",
+      JUMIO_API_BASE_URL: "http://127.0.0.1:9/api/v1",
+      JUMIO_CLIENT_ID: "bench-jumio-client",
+      JUMIO_CLIENT_SECRET: "bench-jumio-client-secret",
+      JUMIO_WORKFLOW_KEY: jumioWorkflowKey,
+      JUMIO_CALLBACK_SECRET: callbackSecrets.jumio,
+      // Nothing listens there: the callback runs have the worker off, the validate runs give it nothing to do.
       PERSONA_API_BASE: "http://127.0.0.1:9/api/v1",
+      ONFIDO_API_BASE: "http://127.0.0.1:9/v3.6",
       KRATOS_ADMIN_URL: "http://127.0.0.1:9",
       KRATOS_PUBLIC_URL: "http://127.0.0.1:9",
     },
@@ -219,12 +255,19 @@ async function main(): Promise<void> {
 
   const records: RunRecord[] = [];
   try {
-    if (only !== "callback") {
-      const scenario = await validateScenario(setup, count("identities", args.identities));
+    const validating = PROVIDERS.filter((p) => selected(p, "validate"));
+    if (validating.length > 0) {
+      const identities = count("identities", args.identities);
+      const scenarios = await validateScenarios(setup, identities, validating, SECONDARY_VALIDATE_RUNS);
+      // Only /persona/validate (or the first selected) gets every run: the others share its handler.
+      for (const scenario of scenarios)
+        records.push(...(await measureScenario(scenario, runs, retries, settings)));
+    }
+    for (const provider of PROVIDERS.filter((p) => selected(p, "callback"))) {
+      const maxRuns = provider === "persona" ? undefined : SECONDARY_CALLBACK_RUNS;
+      const scenario = await callbackScenario(setup, provider, maxRuns);
       records.push(...(await measureScenario(scenario, runs, retries, settings)));
     }
-    if (only !== "validate")
-      records.push(...(await measureScenario(await callbackScenario(setup), runs, retries, settings)));
   } finally {
     if (args["keep-data"]) console.log(`data kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -234,7 +277,7 @@ async function main(): Promise<void> {
     `Every run (server CPU in shares of one core; other CPU = what other processes used meanwhile)\n\n${runsTable(records)}\n`,
   );
   console.log(
-    `Median of ${runs} runs (gateway/bare: median of the per-run throughput ratios)\n\n${summaryTable(records)}\n`,
+    `Median of the runs of each route (gateway/bare: median of the per-run throughput ratios)\n\n${summaryTable(records)}\n`,
   );
   console.log(`Targets\n\n${verdictTable(verdicts(records))}`);
   const noisy = records.filter((r) => noise(r) > NOISE_LIMIT).length;

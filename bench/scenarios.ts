@@ -1,9 +1,17 @@
-// The two measured routes: how to prepare each server, what load to send, and how to tell a valid run.
+// The measured routes (/{persona,onfido,jumio}/{validate,callback}): how to prepare each server, what load to
+// send, and how to tell a valid run.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type autocannon from "autocannon";
 import SQLite from "better-sqlite3";
-import { type CallbackPool, callbackPool, prng, seedIdentities, validateCases } from "./fixtures.js";
+import {
+  type CallbackProvider,
+  callbackPool,
+  callbackSigner,
+  prng,
+  seedIdentities,
+  validateCases,
+} from "./fixtures.js";
 import { runNode } from "./processes.js";
 
 export type ServerKind = "bare" | "gateway";
@@ -16,8 +24,15 @@ export interface Attempt {
   budget: number;
 }
 
+export type RouteKind = "validate" | "callback";
+
 export interface Scenario {
-  name: "validate" | "callback";
+  /** e.g. `/onfido/callback`: what the tables call the route. */
+  route: string;
+  provider: CallbackProvider;
+  kind: RouteKind;
+  /** At most this many measured runs (fewer than --runs for the secondary routes, to keep the bench short). */
+  maxRuns?: number;
   /** Statuses a correct answer may have; any other response makes the run invalid. */
   goodStatuses: ReadonlySet<number>;
   /** Env for one server process; makes the gateway's database fresh when the scenario needs it. */
@@ -38,7 +53,10 @@ export interface Setup {
   dir: string;
   gatewayEnv: NodeJS.ProcessEnv;
   oryWebhookSecret: string;
-  personaWebhookSecret: string;
+  /** The callback secret of each provider: Persona's webhook secret, ONFIDO_WEBHOOK_TOKEN, JUMIO_CALLBACK_SECRET. */
+  callbackSecrets: Record<CallbackProvider, string>;
+  /** JUMIO_WORKFLOW_KEY: callbacks for another workflow are ignored, not stored. */
+  jumioWorkflowKey: string;
 }
 
 const CLI = "dist/cli/index.js";
@@ -55,8 +73,17 @@ function expectAnswer(what: string, got: { status: number; text: string }, statu
   }
 }
 
-/** POST /persona/validate over seeded identities: mostly 200 `{"allow":true}`, the declined ones 403. */
-export async function validateScenario(setup: Setup, identityCount: number): Promise<Scenario> {
+/**
+ * POST /{provider}/validate over seeded identities: mostly 200 `{"allow":true}`, the declined ones 403. One
+ * scenario per provider, all over the same database and bodies (it is one login-gate handler); the providers
+ * after the first get at most `secondaryRuns` runs.
+ */
+export async function validateScenarios(
+  setup: Setup,
+  identityCount: number,
+  providers: readonly CallbackProvider[],
+  secondaryRuns: number,
+): Promise<Scenario[]> {
   const sqlitePath = join(setup.dir, "validate.db");
   const env = { ...setup.gatewayEnv, SQLITE_PATH: sqlitePath, WORKER_ENABLED: "true" };
   await runNode([CLI, "migrate"], env);
@@ -69,39 +96,64 @@ export async function validateScenario(setup: Setup, identityCount: number): Pro
   writeFileSync(blockedFile, JSON.stringify(blocked));
   const headers = { "content-type": JSON_TYPE, "x-webhook-secret": setup.oryWebhookSecret };
 
-  return {
-    name: "validate",
-    goodStatuses: new Set([200, 403]),
-    async prepare({ kind }) {
-      return kind === "gateway"
-        ? env
-        : { ...setup.gatewayEnv, BARE_MODE: "validate", BARE_BLOCKED: blockedFile };
-    },
-    requests: () => cases.map((c) => ({ method: "POST", path: "/persona/validate", headers, body: c.body })),
-    async check(kind, url) {
-      for (const status of [200, 403]) {
-        const c = cases.find((x) => x.status === status);
-        if (!c) continue;
-        expectAnswer(
-          `${kind} /persona/validate`,
-          await post(`${url}/persona/validate`, headers, c.body),
-          c.status,
-          c.response,
-        );
-      }
-    },
-  };
+  return providers.map((provider, index): Scenario => {
+    const route = `/${provider}/validate`;
+    return {
+      route,
+      provider,
+      kind: "validate",
+      ...(index > 0 ? { maxRuns: secondaryRuns } : {}),
+      goodStatuses: new Set([200, 403]),
+      async prepare({ kind }) {
+        return kind === "gateway"
+          ? env
+          : { ...setup.gatewayEnv, BARE_MODE: "validate", BARE_BLOCKED: blockedFile };
+      },
+      requests: () => cases.map((c) => ({ method: "POST", path: route, headers, body: c.body })),
+      async check(kind, url) {
+        for (const status of [200, 403]) {
+          const c = cases.find((x) => x.status === status);
+          if (!c) continue;
+          expectAnswer(
+            `${kind} ${route}`,
+            await post(`${url}${route}`, headers, c.body),
+            c.status,
+            c.response,
+          );
+        }
+      },
+    };
+  });
 }
 
-/** POST /persona/callback: every request a new signed Persona event, committed to a fresh inbox per gateway process. */
-export async function callbackScenario(setup: Setup): Promise<Scenario> {
-  const pool: CallbackPool = callbackPool(setup.personaWebhookSecret, 20_000);
-  const dbPath = (key: string) => join(setup.dir, `callback-${key}.db`);
+/** Changes what a signed body says (the decision), so its signature no longer matches. */
+const TAMPER: Record<CallbackProvider, (body: string) => string> = {
+  persona: (body) => body.replace("approved", "declined"),
+  onfido: (body) => body.replace('"approved"', '"declined"'),
+  jumio: (body) => body.replace("PROCESSED", "INITIATED"),
+};
+
+/**
+ * POST /{provider}/callback: every request a new, correctly authenticated event of that provider, committed
+ * to a fresh inbox per gateway process.
+ */
+export async function callbackScenario(
+  setup: Setup,
+  provider: CallbackProvider,
+  maxRuns?: number,
+): Promise<Scenario> {
+  const route = `/${provider}/callback`;
+  const sign = callbackSigner(provider, setup.callbackSecrets[provider], setup.jumioWorkflowKey);
+  const pool = callbackPool(sign, 20_000);
+  const dbPath = (key: string) => join(setup.dir, `callback-${provider}-${key}.db`);
   const STORED = '{"received":true,"outcome":"stored"}';
   let checked = 0;
 
   return {
-    name: "callback",
+    route,
+    provider,
+    kind: "callback",
+    ...(maxRuns !== undefined ? { maxRuns } : {}),
     goodStatuses: new Set([200]),
     async prepare({ kind, key, budget }) {
       pool.rewind();
@@ -115,34 +167,26 @@ export async function callbackScenario(setup: Setup): Promise<Scenario> {
     requests: () => [
       {
         method: "POST",
-        path: "/persona/callback",
+        path: route,
         headers: { "content-type": JSON_TYPE },
         setupRequest: (request) => {
           const signed = pool.next();
-          return {
-            ...request,
-            headers: { ...request.headers, "persona-signature": signed.signature },
-            body: signed.body,
-          };
+          return { ...request, headers: { ...request.headers, ...signed.headers }, body: signed.body };
         },
       },
     ],
     async check(kind, url) {
       const signed = pool.next();
-      const headers = { "content-type": JSON_TYPE, "persona-signature": signed.signature };
-      expectAnswer(
-        `${kind} /persona/callback`,
-        await post(`${url}/persona/callback`, headers, signed.body),
-        200,
-        STORED,
-      );
+      const headers = { "content-type": JSON_TYPE, ...signed.headers };
+      expectAnswer(`${kind} ${route}`, await post(`${url}${route}`, headers, signed.body), 200, STORED);
       checked = 1;
       if (kind === "gateway") {
         // A tampered body must be refused: proves the gateway really checks signatures under this setup.
-        const tampered = Buffer.from(signed.body.toString("utf8").replace("approved", "declined"));
-        const answer = await post(`${url}/persona/callback`, headers, tampered);
+        const tampered = Buffer.from(TAMPER[provider](signed.body.toString("utf8")));
+        if (tampered.equals(signed.body)) throw new Error(`${route}: the tampering changed nothing`);
+        const answer = await post(`${url}${route}`, headers, tampered);
         if (answer.status !== 401)
-          throw new Error(`gateway accepted a tampered callback: ${answer.status} ${answer.text}`);
+          throw new Error(`gateway accepted a tampered ${route}: ${answer.status} ${answer.text}`);
       }
     },
     verify({ key }, okResponses, inFlight) {
