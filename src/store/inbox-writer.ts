@@ -43,7 +43,9 @@ export function createSqliteInboxWriter(open: OpenDatabase, db: Kysely<Database>
         )();
       })
       .then(
-        (stored) => items.forEach((item, i) => item.resolve(stored[i] === true)),
+        (stored) => {
+          for (const [i, item] of items.entries()) item.resolve(stored[i] === true);
+        },
         (error: unknown) => {
           for (const item of items) item.reject(error);
         },

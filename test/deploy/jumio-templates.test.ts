@@ -126,6 +126,7 @@ describe("kratos-hooks.yaml Jumio block", () => {
       const jumio = hooks[index];
       const persona = hooks.find((h) => String(h.config?.url).endsWith("/persona/initiate"));
       expect(jumio?.config).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML placeholder envsubst fills in
         url: "${GATEWAY_URL}/jumio/initiate",
         method: "POST",
         body: "file:///etc/config/kratos/jumio-initiate.jsonnet",

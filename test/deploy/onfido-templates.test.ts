@@ -171,6 +171,7 @@ describe("kratos-hooks.yaml Onfido block", () => {
       expect(index).toBeLessThan(hooks.findIndex((h) => h.hook === "session"));
       const persona = hooks.find((h) => String(h.config?.url).endsWith("/persona/initiate"));
       expect(hooks[index]?.config).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML placeholder envsubst fills in
         url: "${GATEWAY_URL}/onfido/initiate",
         method: "POST",
         body: "file:///etc/config/kratos/onfido-initiate.jsonnet",

@@ -14,6 +14,7 @@ let clock = Date.parse("2026-03-01T10:00:00.000Z");
 let sim: JumioSimulator;
 
 // `any` on purpose: the tests read arbitrary JSON answers, and typing each one would hide the assertions.
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON members
 type Json = any;
 
 async function call(

@@ -64,6 +64,7 @@ async function api(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON:API members
   return { status: res.status, headers: res.headers, text, json: JSON.parse(text) as any };
 }
 
