@@ -1,23 +1,12 @@
 // Server processes for the benchmark: free ports, spawn, wait until ready, sample RSS and CPU from /proc, stop.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../test/support/gateway-process.js";
 
 /** Runs a short-lived node command (e.g. `migrate`) and fails with its output if it fails. */
 export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
