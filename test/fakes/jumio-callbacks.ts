@@ -1,5 +1,6 @@
 // Jumio callback delivery: an unsigned JSON POST to the registered callbackUrl (optionally HMAC-signed by a proxy), retried.
 import { createHmac } from "node:crypto";
+import { createDeliveryLoop } from "./webhook-delivery.js";
 
 export interface CallbackDelivery {
   sessionId: string;
@@ -45,64 +46,20 @@ const DELIVERED = 200;
 
 export function createCallbackSender(deps: CallbackSenderDeps): CallbackSender {
   const deliveries: CallbackDelivery[] = [];
-  const running = new Set<Promise<unknown>>();
-  const abort = new AbortController();
-
-  const waiting = new Set<() => void>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        waiting.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      waiting.add(wake);
-    });
-
-  async function attempt(delivery: CallbackDelivery): Promise<number | "error"> {
-    try {
-      const response = await fetch(delivery.url, {
-        method: "POST",
-        headers: delivery.headers,
-        body: delivery.body,
-        redirect: "manual",
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(deps.timeoutMs)]),
-      });
-      await response.arrayBuffer();
-      return response.status;
-    } catch {
-      return "error";
-    }
-  }
-
-  async function run(delivery: CallbackDelivery): Promise<"delivered" | "exhausted"> {
-    for (let i = 0; i <= deps.retryScheduleMs.length && !abort.signal.aborted; i++) {
-      const at = deps.now();
-      const status = await attempt(delivery);
-      if (abort.signal.aborted) return "exhausted";
-      delivery.attempts.push({ status, at });
-      if (status === DELIVERED) return "delivered";
-      const wait = deps.retryScheduleMs[i];
-      if (wait !== undefined) await sleep(wait);
-    }
-    return "exhausted";
-  }
-
+  const loop = createDeliveryLoop({ ...deps, delivered: (status) => status === DELIVERED });
   return {
     deliveries,
     send(input) {
-      const delivery: CallbackDelivery = { ...input, attempts: [], done: Promise.resolve("exhausted") };
-      delivery.done = run(delivery);
-      const tracked = delivery.done.finally(() => running.delete(tracked));
-      running.add(tracked);
+      const delivery = loop.start<CallbackDelivery>(
+        { ...input, attempts: [], done: Promise.resolve("exhausted") },
+        () => ({
+          url: input.url,
+          headers: input.headers,
+        }),
+      );
       deliveries.push(delivery);
       return delivery;
     },
-    async close() {
-      abort.abort();
-      for (const wake of [...waiting]) wake();
-      await Promise.allSettled([...running]);
-    },
+    close: () => loop.close(),
   };
 }

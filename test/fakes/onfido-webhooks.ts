@@ -1,7 +1,6 @@
 // Onfido webhook delivery: X-SHA2-Signature (hex HMAC-SHA256 of the raw body), retried on a compressed clock.
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { hmacHex } from "../../src/lib/webhook-signature.js";
+import { createDeliveryLoop } from "./webhook-delivery.js";
 
 export interface OnfidoDelivery {
   action: string;
@@ -35,77 +34,27 @@ export function createOnfidoWebhookSender(deps: {
   target: () => OnfidoWebhookTarget | undefined;
 }): OnfidoWebhookSender {
   const deliveries: OnfidoDelivery[] = [];
-  const running = new Set<Promise<unknown>>();
-  const abort = new AbortController();
-  const sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          sleeps.delete(entry);
-          resolve();
-        }, ms),
-        wake: resolve,
-      };
-      sleeps.add(entry);
-    });
-
-  const post = (url: string, headers: Record<string, string>, body: string) =>
-    new Promise<number | "error">((resolve) => {
-      const send = url.startsWith("https:") ? httpsRequest : httpRequest;
-      const req = send(url, { method: "POST", headers, agent: false, signal: abort.signal }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? "error"));
-        res.on("error", () => resolve("error"));
-      });
-      const timer = setTimeout(() => req.destroy(new Error("timeout")), deps.timeoutMs);
-      req.on("error", () => resolve("error"));
-      req.on("close", () => clearTimeout(timer));
-      req.end(body);
-    });
-
-  async function run(delivery: OnfidoDelivery): Promise<"delivered" | "exhausted"> {
-    for (let attempt = 0; attempt <= deps.retryScheduleMs.length && !abort.signal.aborted; attempt++) {
-      const target = deps.target();
-      if (!target) return "exhausted";
-      const at = deps.now();
-      const status = await post(
-        target.url,
-        {
-          "content-type": "application/json",
-          "content-length": String(Buffer.byteLength(delivery.body)),
-          "x-sha2-signature": signOnfido(delivery.body, target.token),
-        },
-        delivery.body,
-      );
-      if (abort.signal.aborted) return "exhausted";
-      delivery.attempts.push({ status, at });
-      if (typeof status === "number" && status >= 200 && status < 300) return "delivered";
-      const wait = deps.retryScheduleMs[attempt];
-      if (wait !== undefined) await sleep(wait);
-    }
-    return "exhausted";
-  }
-
+  const loop = createDeliveryLoop({ ...deps, delivered: (status) => status >= 200 && status < 300 });
   return {
     deliveries,
     send(event) {
-      const delivery: OnfidoDelivery = { ...event, attempts: [], done: Promise.resolve("exhausted") };
-      delivery.done = run(delivery);
-      const tracked = delivery.done.finally(() => running.delete(tracked));
-      running.add(tracked);
+      const delivery = loop.start<OnfidoDelivery>(
+        { ...event, attempts: [], done: Promise.resolve("exhausted") },
+        () => {
+          const target = deps.target();
+          if (!target) return undefined;
+          return {
+            url: target.url,
+            headers: {
+              "content-type": "application/json",
+              "x-sha2-signature": signOnfido(event.body, target.token),
+            },
+          };
+        },
+      );
       deliveries.push(delivery);
       return delivery;
     },
-    async close() {
-      abort.abort();
-      for (const entry of sleeps) {
-        clearTimeout(entry.timer);
-        entry.wake();
-      }
-      sleeps.clear();
-      await Promise.allSettled([...running]);
-    },
+    close: () => loop.close(),
   };
 }

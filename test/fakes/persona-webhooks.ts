@@ -1,7 +1,6 @@
 // Persona webhook signing and delivery with Persona's retry rules (reference §1.4), on a compressed clock.
 import { createHmac } from "node:crypto";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { createDeliveryLoop } from "./webhook-delivery.js";
 
 export interface Delivery {
   eventId: string;
@@ -47,92 +46,37 @@ export interface WebhookSender {
   close(): Promise<void>;
 }
 
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-) {
-  return new Promise<number | "error">((resolve) => {
-    const send = url.startsWith("https:") ? httpsRequest : httpRequest;
-    // agent: false → a fresh connection per attempt, so a stale keep-alive socket never fakes a failure.
-    const req = send(url, { method: "POST", headers, agent: false, signal }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? "error"));
-      res.on("error", () => resolve("error"));
-    });
-    const timer = setTimeout(() => req.destroy(new Error("timeout")), timeoutMs);
-    req.on("error", () => resolve("error"));
-    req.on("close", () => clearTimeout(timer));
-    req.end(body);
-  });
-}
-
+/** Persona's retry rules (5 s per attempt, up to 7 retries), with `t` recomputed per attempt (simulator choice). */
 export function createWebhookSender(deps: WebhookSenderDeps): WebhookSender {
   const deliveries: Delivery[] = [];
-  const running = new Set<Promise<unknown>>();
-  const abort = new AbortController();
-  const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          timers.delete(entry);
-          resolve();
-        }, ms),
-        wake: resolve,
-      };
-      timers.add(entry);
-    });
-
-  async function run(delivery: Delivery): Promise<"delivered" | "exhausted"> {
-    const total = deps.retryScheduleMs.length + 1;
-    let firstAttemptedAt: number | undefined;
-    for (let attempt = 1; attempt <= total && !abort.signal.aborted; attempt++) {
-      const target = deps.target();
-      if (!target) return "exhausted";
-      // The simulator's choice: t is recomputed per attempt ("the unix time the request was sent").
-      const sentAt = deps.now();
-      const t = Math.floor(sentAt / 1000);
-      firstAttemptedAt ??= t;
-      const headers = {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": String(Buffer.byteLength(delivery.body)),
-        "persona-signature": signPersona(delivery.body, t, target.secrets),
-        "persona-webhook-attempts-made": String(attempt),
-        "persona-webhook-attempts-left": String(total - attempt),
-        "persona-webhook-first-attempted-at": String(firstAttemptedAt),
-      };
-      const status = await post(target.url, headers, delivery.body, deps.timeoutMs, abort.signal);
-      if (abort.signal.aborted) return "exhausted";
-      delivery.attempts.push({ status, at: sentAt });
-      if (typeof status === "number" && SUCCESS.has(status)) return "delivered";
-      const wait = deps.retryScheduleMs[attempt - 1];
-      if (wait !== undefined) await sleep(wait);
-    }
-    return "exhausted";
-  }
-
+  const loop = createDeliveryLoop({ ...deps, delivered: (status) => SUCCESS.has(status) });
   return {
     deliveries,
     send(event) {
-      const delivery: Delivery = { ...event, attempts: [], done: Promise.resolve("exhausted") };
-      delivery.done = run(delivery);
-      const tracked = delivery.done.finally(() => running.delete(tracked));
-      running.add(tracked);
+      let firstAttemptedAt: number | undefined;
+      const delivery = loop.start<Delivery>(
+        { ...event, attempts: [], done: Promise.resolve("exhausted") },
+        (attempt, total, sentAt) => {
+          const target = deps.target();
+          if (!target) return undefined;
+          // "the unix time the request was sent"
+          const t = Math.floor(sentAt / 1000);
+          firstAttemptedAt ??= t;
+          return {
+            url: target.url,
+            headers: {
+              "content-type": "application/json; charset=utf-8",
+              "persona-signature": signPersona(event.body, t, target.secrets),
+              "persona-webhook-attempts-made": String(attempt),
+              "persona-webhook-attempts-left": String(total - attempt),
+              "persona-webhook-first-attempted-at": String(firstAttemptedAt),
+            },
+          };
+        },
+      );
       deliveries.push(delivery);
       return delivery;
     },
-    async close() {
-      abort.abort();
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.wake();
-      }
-      timers.clear();
-      await Promise.allSettled([...running]);
-    },
+    close: () => loop.close(),
   };
 }
