@@ -1,18 +1,13 @@
-// Checks deploy/ory's Onfido bodies with the real jsonnet evaluator, and the Onfido block of kratos-hooks.yaml.
-import { readFileSync } from "node:fs";
+// Checks deploy/ory's Onfido bodies with the real jsonnet evaluator; shared checks are in provider-templates.test.ts.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { isJsonnetCancel, JsonnetError, jsonnetAvailable, renderJsonnet } from "../support/jsonnet.js";
-import { type JsonObject, loginCtx, NIL_UUID, registrationCtx } from "../support/kratos-context.js";
+import { type JsonObject, NIL_UUID, registrationCtx } from "../support/kratos-context.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const oryDir = join(repoRoot, "deploy", "ory");
 const initiateTemplate = join(oryDir, "onfido-initiate.jsonnet");
-const validateTemplate = join(oryDir, "onfido-validate.jsonnet");
-const REGISTRATION_METHODS = ["password", "oidc", "code", "passkey", "webauthn"] as const;
-const LOGIN_METHODS = [...REGISTRATION_METHODS, "totp", "lookup_secret"] as const;
 // Present in both go-jsonnet v0.21 (Kratos) and C++ jsonnet 0.18; length and codepoint are core builtins.
 const PORTABLE_STD = ["objectHas", "isObject", "isString", "length", "codepoint"];
 const IDENTITY_ID = "6f3d2a8e-41b7-4c59-9e0d-7a1b2c3d4e5f";
@@ -21,12 +16,6 @@ const FLOW_ID = "0b5c6d7e-8f90-4a1b-8c2d-3e4f5a6b7c8d";
 const hasJsonnet = jsonnetAvailable();
 if (!hasJsonnet)
   console.warn("jsonnet is not installed (Debian: apt-get install jsonnet); skipping Onfido renders");
-
-const code = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => !line.trimStart().startsWith("//"))
-    .join("\n");
 
 const render = (traits: JsonObject, opts: Parameters<typeof registrationCtx>[1] = {}) =>
   renderJsonnet(initiateTemplate, registrationCtx({ traits }, opts));
@@ -118,66 +107,11 @@ describe("onfido-initiate.jsonnet (registration.after, post-persist)", () => {
   });
 });
 
-describe("onfido-validate.jsonnet (login.after, response.parse)", () => {
-  it.skipIf(!hasJsonnet)("sends the identity id, and the session id only when it is real", async () => {
-    const session = "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6";
-    expect(await renderJsonnet(validateTemplate, loginCtx({ traits: {} }, { id: session }))).toEqual({
-      kratos_identity_id: IDENTITY_ID,
-      session_id: session,
-    });
-    for (const method of LOGIN_METHODS) {
-      const ctx = loginCtx(
-        { traits: { email: "ada@example.com" }, metadataPublic: { onfido: { status: "declined" } } },
-        { id: NIL_UUID },
-        { method },
-      );
-      expect(await renderJsonnet(validateTemplate, ctx), method).toEqual({ kratos_identity_id: IDENTITY_ID });
-    }
-  });
-});
-
 describe("Onfido template sources", () => {
-  it("never touch metadata_admin and use only portable std functions", () => {
-    for (const template of [initiateTemplate, validateTemplate]) {
-      const source = code(template);
-      expect(source).not.toContain("metadata_admin");
-      const used = [...source.matchAll(/std\.(\w+)/g)].map((m) => m[1]);
-      expect(used.length).toBeGreaterThan(0);
-      for (const fn of used) expect(PORTABLE_STD).toContain(fn);
-    }
-  });
-
   it.skipIf(!hasJsonnet)("the installed evaluator has every std function the templates use", async () => {
     const probe = join(repoRoot, "test", "deploy", "fixtures", "std-probe.jsonnet");
     expect(await renderJsonnet(probe, { names: PORTABLE_STD })).toEqual(
       Object.fromEntries(PORTABLE_STD.map((fn) => [fn, true])),
     );
   });
-});
-
-describe("kratos-hooks.yaml Onfido block", () => {
-  type Hook = { hook: string; config?: Record<string, unknown> };
-  const config = parse(readFileSync(join(oryDir, "kratos-hooks.yaml"), "utf8")) as {
-    selfservice: { flows: { registration: { after: Record<string, { hooks: Hook[] }> } } };
-  };
-  const after = config.selfservice.flows.registration.after;
-
-  it.each(REGISTRATION_METHODS)(
-    "registration.after.%s: onfido initiate, post-persist, before session",
-    (method) => {
-      const hooks = after[method]?.hooks ?? [];
-      const index = hooks.findIndex((h) => String(h.config?.url).endsWith("/onfido/initiate"));
-      expect(index).toBeGreaterThanOrEqual(0);
-      expect(index).toBeLessThan(hooks.findIndex((h) => h.hook === "session"));
-      const persona = hooks.find((h) => String(h.config?.url).endsWith("/persona/initiate"));
-      expect(hooks[index]?.config).toEqual({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML placeholder envsubst fills in
-        url: "${GATEWAY_URL}/onfido/initiate",
-        method: "POST",
-        body: "file:///etc/config/kratos/onfido-initiate.jsonnet",
-        response: { ignore: true },
-        auth: persona?.config?.auth,
-      });
-    },
-  );
 });
