@@ -8,9 +8,9 @@ import type { GateDecision, LoginGate } from "../domain/login-gate.js";
 import { isUuid } from "../domain/results.js";
 import { AppError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
+import { parseInput } from "../lib/validation.js";
 import { toErrorReply } from "./errors.js";
 import { createSecretCheck } from "./secret-header.js";
-import { parseInput } from "./validation.js";
 
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 

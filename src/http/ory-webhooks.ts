@@ -4,10 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Initiation } from "../domain/initiation.js";
 import type { Metrics } from "../lib/metrics.js";
+import { parseInput } from "../lib/validation.js";
 import type { ProviderName } from "../providers/provider.js";
 import { identityIdSchema as identityId } from "./login-gate-route.js";
 import { createSecretCheck } from "./secret-header.js";
-import { parseInput } from "./validation.js";
 
 const optionalText = z.string().max(512).nullish();
 

@@ -1,6 +1,7 @@
 // Reads an authenticated callback body with the provider's schema; a bad one is a 400 naming every wrong field.
 import type { z } from "zod";
 import { AppError } from "../lib/errors.js";
+import { parseInput } from "../lib/validation.js";
 
 export function parseCallbackBody<S extends z.ZodType>(
   rawBody: Buffer,
@@ -13,12 +14,5 @@ export function parseCallbackBody<S extends z.ZodType>(
   } catch {
     throw new AppError("invalid_request", "Body is not valid JSON");
   }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ field: i.path.join(".") || "body", message: i.message }));
-  throw new AppError(
-    "invalid_request",
-    `Body is not ${what}: ${details.map((d) => d.field).join(", ")}`,
-    details,
-  );
+  return parseInput(schema, json, "body", (fields) => `Body is not ${what}: ${fields}`);
 }
