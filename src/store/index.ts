@@ -5,6 +5,7 @@ import { createGateReader, createIdentityStatusRepository, type GateReader } fro
 import { createSqliteInboxWriter } from "./inbox-writer.js";
 import { migrateToLatest, pendingMigrations } from "./migrations.js";
 import { createQueue } from "./queue.js";
+import { createReplay } from "./replay.js";
 import type { Database } from "./tables.js";
 import { createVerificationRepository } from "./verifications.js";
 
@@ -29,6 +30,7 @@ function createRepositories(db: Kysely<Database>, dialect: DialectName) {
     identityStatus: createIdentityStatusRepository(db),
     inbox: createQueue(db, dialect, "inbox"),
     outbox: createQueue(db, dialect, "outbox"),
+    replay: createReplay(db),
     /** Stores a provider event once; false when its dedupe key was seen before. */
     async addInboxEvent(event: InboxEvent, now: number): Promise<boolean> {
       const result = await db
@@ -121,4 +123,5 @@ export function openStore(options: DatabaseOptions): Store {
 export type { DialectName } from "./database.js";
 export type { GateReader, GateRow, IdentityStatusRow } from "./identity-status.js";
 export type { InboxRow, OutboxRow, Queue, QueueStats } from "./queue.js";
+export type { DeadLetterReplay, RangeReplay, ReplayWindow } from "./replay.js";
 export type { VerificationRow } from "./verifications.js";

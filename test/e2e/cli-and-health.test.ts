@@ -43,6 +43,46 @@ describe("idv CLI", () => {
     }
   });
 
+  it("shows queue health, and replays dead letters and time ranges without applying anything twice", async () => {
+    const h = await startHarness("sqlite");
+    try {
+      const env = { SQLITE_PATH: h.env.SQLITE_PATH as string, LOG_LEVEL: "silent" };
+      const started = new Date().toISOString();
+      const identity = h.kratos.createIdentity({ email: "grace@example.com" });
+      const inquiryId = ((await h.initiate(identity.id)).json as { session_id: string }).session_id;
+      await h.persona.setStatus(inquiryId, "approved")?.done;
+      h.kratos.failAdmin(100, 400); // a permanent refusal: the Kratos write is dead-lettered at once
+      await h.drain();
+      h.kratos.failAdmin(0, 400);
+      const patchesBefore = h.kratos.patchCount(identity.id);
+
+      const queues = JSON.parse((await idv(["status"], env)).stdout);
+      expect(queues.outbox).toMatchObject({ dead: 1, recent_dead_letters: [{ subject: identity.id }] });
+      expect(queues.inbox).toMatchObject({ pending: 0, dead: 0 });
+
+      const replayed = JSON.parse((await idv(["replay", "--dead"], env)).stdout);
+      expect(replayed.dead_letters.outbox).toEqual({ revived: 1, absorbed: 0 });
+      await h.drain();
+      const persona = () =>
+        (h.kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } }).persona;
+      expect(persona()?.status).toBe("approved");
+      expect(h.kratos.patchCount(identity.id)).toBe(patchesBefore + 1);
+
+      // Again, and a whole time range: provider re-reads and syncs run, Kratos is not written again.
+      expect(JSON.parse((await idv(["replay", "--dead"], env)).stdout).dead_letters.outbox.revived).toBe(0);
+      const range = JSON.parse((await idv(["replay", "--since", started], env)).stdout);
+      expect(range.range.sessions).toBe(1);
+      await h.drain();
+      expect(h.kratos.patchCount(identity.id)).toBe(patchesBefore + 1);
+      expect(JSON.parse((await idv(["status"], env)).stdout).inbox).toMatchObject({ pending: 0, dead: 0 });
+
+      const usage = await idv(["replay"], env).catch((e: { code: number; stderr: string }) => e);
+      expect(usage).toMatchObject({ code: 2, stderr: expect.stringContaining("--dead") });
+    } finally {
+      await h.close();
+    }
+  });
+
   it("stops with a message naming every invalid variable", async () => {
     const failure = await idv(["migrate"], { PORT: "x", SQLITE_SYNCHRONOUS: "OFF" }).catch(
       (e: { code: number; stderr: string }) => e,
