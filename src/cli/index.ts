@@ -5,9 +5,9 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, openConfiguredStore } from "../gateway.js";
 import type { Store } from "../store/index.js";
-import { serve } from "./serve.js";
 import { queueReport } from "./queues.js";
 import { replay, UsageError } from "./replay.js";
+import { serve } from "./serve.js";
 import { identityReport } from "./status.js";
 
 const USAGE = `usage: idv <command>

@@ -26,14 +26,21 @@ describeEachDatabase("replay", (kind) => {
 
   async function event(key: string, session: string, at: number) {
     await store.addInboxEvent(
-      { provider: "persona", dedupeKey: key, eventName: "inquiry.approved", sessionId: session, payload: "{}" },
+      {
+        provider: "persona",
+        dedupeKey: key,
+        eventName: "inquiry.approved",
+        sessionId: session,
+        payload: "{}",
+      },
       at,
     );
   }
 
   /** Claims every due row of a queue and dead-letters it, as the worker does after its last attempt. */
   async function killAll(queue: "inbox" | "outbox", now: number) {
-    for (const row of await store[queue].claim("w", 100, now, 1000)) await store[queue].kill(row.id, "w", "boom", now);
+    for (const row of await store[queue].claim("w", 100, now, 1000))
+      await store[queue].kill(row.id, "w", "boom", now);
   }
 
   it("puts dead letters back with a fresh attempt budget, once", async () => {

@@ -62,7 +62,10 @@ export function createReplay(db: Kysely<Database>) {
   return {
     /** Dead letters of both queues back to pending (with a fresh attempt budget). */
     async replayDeadLetters(window: ReplayWindow, now: number) {
-      return { inbox: await reviveDead("inbox", window, now), outbox: await reviveDead("outbox", window, now) };
+      return {
+        inbox: await reviveDead("inbox", window, now),
+        outbox: await reviveDead("outbox", window, now),
+      };
     },
 
     /**
