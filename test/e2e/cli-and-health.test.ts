@@ -63,9 +63,8 @@ describe("idv CLI", () => {
       const replayed = JSON.parse((await idv(["replay", "--dead"], env)).stdout);
       expect(replayed.dead_letters.outbox).toEqual({ revived: 1, absorbed: 0 });
       await h.drain();
-      const persona = () =>
-        (h.kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } }).persona;
-      expect(persona()?.status).toBe("approved");
+      const admin = h.kratos.identities.get(identity.id)?.metadata_admin as { persona?: { status?: string } };
+      expect(admin.persona?.status).toBe("approved");
       expect(h.kratos.patchCount(identity.id)).toBe(patchesBefore + 1);
 
       // Again, and a whole time range: provider re-reads and syncs run, Kratos is not written again.
