@@ -1,12 +1,14 @@
 // `idv serve`: migrate, start HTTP and the worker, say which providers are off and why, stop gracefully on signals.
 import type { Config } from "../config/schema.js";
 import { buildGateway } from "../gateway.js";
+import { isStoreError } from "../http/errors.js";
+import { describeError } from "../lib/errors.js";
+
+const MIGRATE_RETRY_MS = 2000;
 
 export async function serve(config: Config): Promise<void> {
   const gateway = await buildGateway(config);
   const { logger } = gateway;
-  const applied = await gateway.store.migrate();
-  if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
 
   for (const status of gateway.providerStatuses) {
     if (status.enabled) logger.info({ provider: status.name }, `${status.name} enabled`);
@@ -32,12 +34,30 @@ export async function serve(config: Config): Promise<void> {
     { port: config.PORT, database: config.DATABASE_URL ? "postgresql" : `sqlite:${config.SQLITE_PATH}` },
     "idv-gateway listening",
   );
-  if (config.WORKER_ENABLED) gateway.worker.start();
+  // A database that cannot be written yet (volume read-only or full, server down) does not stop the process:
+  // it serves 503 (providers and Kratos retry) and /ready says why, until the migration goes through.
+  let retry: NodeJS.Timeout | undefined;
+  const migrate = async () => {
+    try {
+      const applied = await gateway.store.migrate();
+      if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
+      if (config.WORKER_ENABLED) gateway.worker.start();
+    } catch (error) {
+      if (!isStoreError(error)) throw error;
+      logger.error(
+        { err: describeError(error) },
+        `database unavailable; answering 503 and retrying in ${MIGRATE_RETRY_MS / 1000} s`,
+      );
+      retry = setTimeout(() => void migrate(), MIGRATE_RETRY_MS);
+    }
+  };
+  await migrate();
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(retry);
     logger.info({ signal }, "shutting down: finishing claimed work");
     try {
       await gateway.close();

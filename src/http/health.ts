@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Metrics } from "../lib/metrics.js";
 import type { Clock } from "../lib/runtime.js";
 import type { ProviderStatus } from "../providers/provider.js";
-import type { Store } from "../store/index.js";
+import { type Store, StoreNotWritableError } from "../store/index.js";
 import { createSecretCheck } from "./secret-header.js";
 
 export interface HealthDeps {
@@ -26,8 +26,10 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps) {
           .status(503)
           .send({ status: "not_ready", reason: `migrations not applied: ${pending.join(", ")}` });
       }
-    } catch {
-      return reply.status(503).send({ status: "not_ready", reason: "database unreachable" });
+    } catch (error) {
+      const reason =
+        error instanceof StoreNotWritableError ? `database not writable (${error.message})` : "database unreachable";
+      return reply.status(503).send({ status: "not_ready", reason });
     }
     return {
       status: "ready",

@@ -18,11 +18,23 @@ export interface DatabaseOptions {
   onPoolError?: (error: Error) => void;
 }
 
+export interface RawSqlite {
+  kind: "sqlite";
+  /** The current handle (opened on first use, reopened after an error that broke it). */
+  readonly sqlite: SQLite.Database;
+  /** Changes whenever the handle is reopened: statements prepared on an older handle must be prepared again. */
+  generation(): number;
+  /** Runs statements, noting errors that leave the handle broken or show the database cannot be written. */
+  watch<T>(run: () => T, writes: boolean): T;
+  /** Why the last write failed (full, read-only or missing volume), until a write succeeds again. */
+  writeProblem(): string | undefined;
+}
+
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: DialectName;
   /** The raw driver handle, for the few prepared statements on hot paths. */
-  raw: { kind: "sqlite"; sqlite: SQLite.Database } | { kind: "postgres"; pool: pg.Pool };
+  raw: RawSqlite | { kind: "postgres"; pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -34,18 +46,100 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
   return openSqlite(options);
 }
 
+/** Errors after which a SQLite handle stays broken even once the volume is healthy again (read-only or vanished file). */
+const REOPEN_CODES = /^SQLITE_(READONLY|CANTOPEN|IOERR)/;
+/** Errors that mean the database cannot take writes right now. */
+const WRITE_CODES = /^SQLITE_(READONLY|CANTOPEN|IOERR|FULL)/;
+
+/**
+ * SQLite through one handle that is opened on first use and reopened after an error that leaves it unusable,
+ * so a gateway whose volume was read-only or missing recovers without a restart once the volume is back.
+ */
 function openSqlite(options: DatabaseOptions): OpenDatabase {
-  if (options.sqlitePath !== ":memory:") mkdirSync(dirname(options.sqlitePath), { recursive: true });
-  const sqlite = new SQLite(options.sqlitePath);
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${options.sqliteSynchronous}`);
-  sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let current: SQLite.Database | undefined;
+  let broken = false;
+  let generation = 0;
+
+  function connect(): SQLite.Database {
+    if (options.sqlitePath !== ":memory:") mkdirSync(dirname(options.sqlitePath), { recursive: true });
+    const sqlite = new SQLite(options.sqlitePath);
+    try {
+      sqlite.pragma("journal_mode = WAL");
+      sqlite.pragma(`synchronous = ${options.sqliteSynchronous}`);
+      sqlite.pragma("busy_timeout = 5000");
+      sqlite.pragma("foreign_keys = ON");
+    } catch (error) {
+      sqlite.close();
+      throw error;
+    }
+    return sqlite;
+  }
+
+  function handle(): SQLite.Database {
+    if (current && broken) {
+      try {
+        current.close();
+      } catch {
+        // already unusable
+      }
+      current = undefined;
+    }
+    if (!current) {
+      current = connect();
+      broken = false;
+      generation++;
+    }
+    return current;
+  }
+
+  /** The last write failure (volume full, read-only, gone), until a write succeeds again. */
+  let writeProblem: string | undefined;
+
+  function watch<T>(run: () => T, writes: boolean): T {
+    try {
+      const result = run();
+      if (writes) writeProblem = undefined;
+      return result;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && REOPEN_CODES.test(code)) broken = true;
+      if (typeof code === "string" && WRITE_CODES.test(code)) writeProblem = `${code}: ${(error as Error).message}`;
+      throw error;
+    }
+  }
+
+  // What Kysely's SqliteDialect calls: prepare a statement on the current handle, watching its runs.
+  const database = {
+    prepare(text: string) {
+      const statement = watch(() => handle().prepare(text), false);
+      const writes = !statement.readonly;
+      return {
+        get reader() {
+          return statement.reader;
+        },
+        all: (parameters: readonly unknown[]) => watch(() => statement.all(parameters), writes),
+        run: (parameters: readonly unknown[]) => watch(() => statement.run(parameters), writes),
+        iterate: (parameters: readonly unknown[]) => watch(() => statement.iterate(parameters), writes),
+      };
+    },
+    close() {
+      current?.close();
+      current = undefined;
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     db,
     dialect: "sqlite",
-    raw: { kind: "sqlite", sqlite },
+    raw: {
+      kind: "sqlite",
+      get sqlite() {
+        return handle();
+      },
+      generation: () => generation,
+      watch,
+      writeProblem: () => writeProblem,
+    },
     close: () => db.destroy(),
   };
 }
@@ -59,6 +153,10 @@ function openPostgres(url: string, options: DatabaseOptions): OpenDatabase {
   });
   // Idle clients die when PostgreSQL restarts; the pool replaces them on the next query.
   pool.on("error", (error) => options.onPoolError?.(error));
+  // A client checked out between two queries (a transaction) has no listener of the pool's: without one,
+  // its connection dying on a restart would be an uncaught 'error' that ends the process. The pool drops
+  // such a client when it is released; the query that needed it fails and is retried like any other.
+  pool.on("connect", (client) => client.on("error", (error) => options.onPoolError?.(error)));
   const db = new Kysely<Database>({ dialect: ownSchemaIntrospection(new PostgresDialect({ pool })) });
   return {
     db,

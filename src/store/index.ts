@@ -9,6 +9,11 @@ import { createReplay } from "./replay.js";
 import type { Database } from "./tables.js";
 import { createVerificationRepository } from "./verifications.js";
 
+/** The database answers reads but refuses writes (SQLite volume full or read-only). */
+export class StoreNotWritableError extends Error {
+  readonly code = "SQLITE_NOT_WRITABLE";
+}
+
 export interface InboxEvent {
   provider: string;
   dedupeKey: string;
@@ -99,15 +104,20 @@ export function openStore(options: DatabaseOptions): Store {
   const open: OpenDatabase = openDatabase(options);
   const { db, dialect } = open;
   let readGate: GateReader | undefined;
+  let readGateGeneration = 0;
+  const generation = open.raw.kind === "sqlite" ? open.raw.generation : () => 0;
   const repositories = createRepositories(db, dialect);
   return {
     ...repositories,
     // Outside transactions, SQLite ingests callbacks through the group-committing writer.
     addInboxEvent: createSqliteInboxWriter(open, db) ?? repositories.addInboxEvent,
     db,
-    // Prepared lazily: the statement needs the migrated table.
+    // Prepared lazily (the statement needs the migrated table), and again when SQLite's handle was reopened.
     readGate: (identityId) => {
-      readGate ??= createGateReader(open);
+      if (!readGate || readGateGeneration !== generation()) {
+        readGateGeneration = generation();
+        readGate = createGateReader(open);
+      }
       return readGate(identityId);
     },
     transaction: (work) => db.transaction().execute((tx) => work(createRepositories(tx, dialect))),
@@ -115,6 +125,9 @@ export function openStore(options: DatabaseOptions): Store {
     pendingMigrations: () => pendingMigrations(db, dialect),
     ping: async () => {
       await sql`select 1`.execute(db);
+      // SQLite can be readable while its volume is full or read-only: not ready to take callbacks then.
+      const problem = open.raw.kind === "sqlite" ? open.raw.writeProblem() : undefined;
+      if (problem) throw new StoreNotWritableError(problem);
     },
     close: () => open.close(),
   };

@@ -17,12 +17,20 @@ import type { OpenApiValidator } from "./openapi-validator.js";
 
 export type Routes = Record<string, (ctx: Ctx) => Reply>;
 
+/** One PATCH Kratos applied, with the identity's metadata before and after it. */
+export interface AppliedPatch {
+  identityId: string;
+  at: number;
+  before: { metadata_public: unknown; metadata_admin: unknown };
+  after: { metadata_public: unknown; metadata_admin: unknown };
+}
+
 export interface KratosState {
   identities: Map<string, KratosIdentity>;
   sessions: Map<string, KratosSession>;
   sessionRevocations: KratosFake["sessionRevocations"];
-  /** Identity ids of applied PATCHes, in order. */
-  applied: string[];
+  /** Applied PATCHes, in order. */
+  applied: AppliedPatch[];
   validator: OpenApiValidator;
   clock: () => Date;
 }
@@ -108,7 +116,12 @@ export function createAdminRoutes(state: KratosState): Routes {
       if (problems.length > 0) return kratosError(400, BAD_REQUEST, { reason: problems.join("; ") });
       const updated = syncAddresses(next as unknown as KratosIdentity, iso());
       identities.set(current.id, updated);
-      state.applied.push(current.id);
+      state.applied.push({
+        identityId: current.id,
+        at: Date.now(),
+        before: { metadata_public: current.metadata_public, metadata_admin: current.metadata_admin },
+        after: { metadata_public: updated.metadata_public, metadata_admin: updated.metadata_admin },
+      });
       return { status: 200, body: identityView(updated, "admin") };
     },
 

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import {
+  type AppliedPatch,
   createAdminRoutes,
   createPublicRoutes,
   type KratosState,
@@ -78,6 +79,8 @@ export interface KratosFake {
   setAdminDelay(ms: number): void;
   /** While down, admin connections are reset without an answer. */
   setDown(down: boolean): void;
+  /** Every PATCH Kratos applied (200), in order, with the metadata before and after. */
+  patches: readonly AppliedPatch[];
   /** PATCHes that Kratos applied (200), for one identity or all. */
   patchCount(identityId?: string): number;
   close(): Promise<void>;
@@ -103,7 +106,7 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
   const requests: RecordedRequest[] = [];
   const specViolations: string[] = [];
   const sessionRevocations: KratosFake["sessionRevocations"] = [];
-  const applied: string[] = [];
+  const applied: AppliedPatch[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const fault = { remaining: 0, status: 500, retryAfterSeconds: undefined as number | undefined };
   let adminDelayMs = 0;
@@ -287,6 +290,7 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
       sessions.set(session.id, session);
       return { id: session.id, token: session.token, cookie: `${SESSION_COOKIE}=${session.cookieValue}` };
     },
+    patches: applied,
     failAdmin(n, status, faultOpts = {}) {
       Object.assign(fault, { remaining: n, status, retryAfterSeconds: faultOpts.retryAfterSeconds });
     },
@@ -297,7 +301,9 @@ export async function startKratosFake(opts: KratosFakeOptions = {}): Promise<Kra
       down = value;
     },
     patchCount(identityId) {
-      return identityId === undefined ? applied.length : applied.filter((id) => id === identityId).length;
+      return identityId === undefined
+        ? applied.length
+        : applied.filter((patch) => patch.identityId === identityId).length;
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);

@@ -24,7 +24,12 @@ export interface GatewayProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnGateway(env: Record<string, string>, port: number): Promise<GatewayProcess> {
+/** Starts `idv serve` and waits until `/ready` (or, for a gateway expected to start degraded, `/health`) answers 200. */
+export async function spawnGateway(
+  env: Record<string, string>,
+  port: number,
+  waitFor: "ready" | "health" = "ready",
+): Promise<GatewayProcess> {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", "serve"], {
     cwd: ROOT,
@@ -45,7 +50,7 @@ export async function spawnGateway(env: Record<string, string>, port: number): P
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early:\n${output}`);
     try {
-      if ((await fetch(`${url}/ready`)).status === 200) break;
+      if ((await fetch(`${url}/${waitFor}`)).status === 200) break;
     } catch {
       // not listening yet
     }

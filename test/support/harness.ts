@@ -3,16 +3,15 @@ import type { AddressInfo } from "node:net";
 import { loadConfig } from "../../src/config/load.js";
 import { buildGateway, type Gateway } from "../../src/gateway.js";
 import type { ProviderDriver } from "../contracts/driver.js";
-import { DRIVERS } from "../contracts/drivers/index.js";
 import type { PersonaDriver } from "../contracts/drivers/persona.js";
 import { type KratosFake, startKratosFake } from "../fakes/kratos-fake.js";
 import type { PersonaSimulator } from "../fakes/persona-simulator.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
 
-export const ORY_SECRET = "ory-webhook-secret-for-tests";
+import { gatewayEnv, ORY_API_KEY, ORY_SECRET, PUBLIC_URL, startDrivers } from "./gateway-env.js";
+
 export { PERSONA_KEY, PERSONA_SECRET, PERSONA_TEMPLATE } from "../contracts/drivers/persona.js";
-export const ORY_API_KEY = "ory_pat_test_key";
-export const PUBLIC_URL = "https://idv.example.test";
+export { gatewayEnv, ORY_API_KEY, ORY_SECRET, PUBLIC_URL, startDrivers } from "./gateway-env.js";
 
 export interface HttpAnswer {
   status: number;
@@ -46,26 +45,6 @@ export interface HarnessOptions {
   /** Start the worker's own loop (default: tests drive it with drain()). */
   worker?: boolean;
   database?: TestDatabase;
-}
-
-/** The settings that point a gateway at the fakes, with short retry and poll timings for tests. */
-export function gatewayEnv(kratos: KratosFake, drivers: Iterable<ProviderDriver>): Record<string, string> {
-  const env: Record<string, string> = {
-    ORY_WEBHOOK_SECRET: ORY_SECRET,
-    ORY_API_KEY,
-    KRATOS_ADMIN_URL: kratos.adminUrl,
-    KRATOS_PUBLIC_URL: kratos.publicUrl,
-    RETRY_BASE_MS: "20",
-    WORKER_POLL_MS: "20",
-  };
-  for (const driver of drivers) Object.assign(env, driver.env());
-  return env;
-}
-
-/** Starts every provider's simulator (through its contract driver). */
-export async function startDrivers(): Promise<Map<string, ProviderDriver>> {
-  const started = await Promise.all(Object.values(DRIVERS).map((start) => start()));
-  return new Map(started.map((d) => [d.name, d]));
 }
 
 export async function startHarness(kind: DatabaseKind, opts: HarnessOptions = {}): Promise<Harness> {
