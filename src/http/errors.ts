@@ -21,16 +21,20 @@ export interface ErrorBody {
   details?: readonly unknown[];
 }
 
+/** The database is down, restarting, unreachable or refusing writes: a 503, so callers retry. */
 export function isStoreError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (
     typeof code === "string" &&
     (code.startsWith("SQLITE_") ||
-      ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code))
+      // PostgreSQL: connection exceptions (08…), operator intervention such as a restart (57P…),
+      // insufficient resources (53…); and the socket errors of a server going away.
+      /^(08|57P|53)/.test(code) ||
+      ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(code))
   )
     return true;
-  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|database is locked/i.test(
     error.message,
   );
 }

@@ -28,7 +28,9 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps) {
       }
     } catch (error) {
       const reason =
-        error instanceof StoreNotWritableError ? `database not writable (${error.message})` : "database unreachable";
+        error instanceof StoreNotWritableError
+          ? `database not writable (${error.message})`
+          : "database unreachable";
       return reply.status(503).send({ status: "not_ready", reason });
     }
     return {

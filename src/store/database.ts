@@ -103,7 +103,8 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (typeof code === "string" && REOPEN_CODES.test(code)) broken = true;
-      if (typeof code === "string" && WRITE_CODES.test(code)) writeProblem = `${code}: ${(error as Error).message}`;
+      if (typeof code === "string" && WRITE_CODES.test(code))
+        writeProblem = `${code}: ${(error as Error).message}`;
       throw error;
     }
   }

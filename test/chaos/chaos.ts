@@ -26,6 +26,14 @@ export interface ChaosOptions {
   settleMs?: number;
   seed?: number;
   log?: (line: string) => void;
+  /** Called once the replicas run; the function it returns is called when the workload is done (soak sampling). */
+  observe?: (view: RunView) => () => void;
+}
+
+export interface RunView {
+  rssMiB(): number[];
+  runs: readonly IdentityRun[];
+  logins: readonly LoginSample[];
 }
 
 export interface ChaosReport {
@@ -144,7 +152,9 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
       const same = JSON.stringify(patch.before) === JSON.stringify(patch.after);
       if (same || (after !== undefined && DECISIONS.has(after) && before === after)) {
         appliedTwice++;
-        problems.push(`${run.identityId}: ${same ? "unchanged metadata re-written" : `decision ${after} written again`}`);
+        problems.push(
+          `${run.identityId}: ${same ? "unchanged metadata re-written" : `decision ${after} written again`}`,
+        );
       }
     }
     const final = idvStatus(kratos.identities.get(run.identityId)?.metadata_public);
@@ -153,10 +163,14 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
     if (final !== run.expected) {
       wrong++;
       if (acked !== undefined) lost++;
-      problems.push(`${run.identityId} (${run.provider} ${run.script.join("→")}): expected ${run.expected}, Kratos has ${final}${acked === undefined ? " (final callback never acknowledged)" : ""}`);
+      problems.push(
+        `${run.identityId} (${run.provider} ${run.script.join("→")}): expected ${run.expected}, Kratos has ${final}${acked === undefined ? " (final callback never acknowledged)" : ""}`,
+      );
       continue;
     }
-    const reached = patches.find((p) => idvStatus(p.after.metadata_public) === run.expected && p.at >= (run.finalSetAt ?? 0));
+    const reached = patches.find(
+      (p) => idvStatus(p.after.metadata_public) === run.expected && p.at >= (run.finalSetAt ?? 0),
+    );
     if (acked !== undefined && reached) latencies.push(Math.max(0, reached.at - acked));
   }
   return { lost, wrong, unacknowledged, appliedTwice, applied, latencies, problems };
@@ -172,7 +186,8 @@ async function finalLogins(target: string, runs: IdentityRun[]): Promise<string[
     });
     await response.arrayBuffer();
     const allowed = response.status === 200;
-    if (allowed === (run.expected === "declined")) wrong.push(`${run.identityId}: login ${response.status} for ${run.expected}`);
+    if (allowed === (run.expected === "declined"))
+      wrong.push(`${run.identityId}: login ${response.status} for ${run.expected}`);
   }
   return wrong;
 }
@@ -249,16 +264,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     done: () => done,
     log,
   });
+  const stopObserving = options.observe?.({
+    rssMiB: () => replicas.rssMiB(),
+    runs: workload.runs,
+    logins: workload.logins,
+  });
   try {
     await workload.run();
+    stopObserving?.();
     done = true;
     const faults = await faultsRun;
-    for (const proxy of [upstreams.kratosProxy, ...upstreams.providerProxies]) proxy.setFault({ kind: "none" });
+    for (const proxy of [upstreams.kratosProxy, ...upstreams.providerProxies])
+      proxy.setFault({ kind: "none" });
     for (const [i] of replicas.urls.entries()) await replicas.start(i);
 
     const settleBy = Date.now() + (options.settleMs ?? 60_000);
     const settled = () =>
-      workload.runs.every((r) => idvStatus(kratos.identities.get(r.identityId)?.metadata_public) === r.expected);
+      workload.runs.every(
+        (r) => idvStatus(kratos.identities.get(r.identityId)?.metadata_public) === r.expected,
+      );
     while (!settled() && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 200));
     const result = analyse(workload.runs, kratos);
     const wrongLogins = await finalLogins(balancer.origin, workload.runs);
@@ -267,7 +291,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const statuses = sent.flatMap((s) => s.statuses);
     const problems = [...result.problems, ...wrongLogins, ...replicas.crashes];
     if (faults.readyDuringOutage.some((status) => status !== 503))
-      problems.push(`/ready during the database outage answered ${faults.readyDuringOutage.join(", ")} (want 503)`);
+      problems.push(
+        `/ready during the database outage answered ${faults.readyDuringOutage.join(", ")} (want 503)`,
+      );
     return {
       label,
       identities: workload.runs.length,
@@ -318,19 +344,37 @@ export function formatReports(reports: ChaosReport[]): string {
     ["accepted (2xx)", (r) => r.accepted],
     ["duplicates absorbed", (r) => r.duplicatesAbsorbed],
     ["refused with 503 (then retried)", (r) => r.refused503],
-    ["all refusals by status", (r) => Object.entries(r.refusals).map(([k, v]) => `${k}:${v}`).join(" ") || "-"],
+    [
+      "all refusals by status",
+      (r) =>
+        Object.entries(r.refusals)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(" ") || "-",
+    ],
     ["status changes applied to Kratos", (r) => r.applied],
     ["lost (must be 0)", (r) => r.lost],
     ["applied twice (must be 0)", (r) => r.appliedTwice],
     ["wrong final status (must be 0)", (r) => r.wrongFinalStatus],
     ["wrong final login answer (must be 0)", (r) => r.wrongLogins],
     ["final callback never acknowledged", (r) => r.unacknowledged],
-    ["callback → Kratos p50 / p99 / max ms", (r) => `${r.callbackToKratosMs.p50} / ${r.callbackToKratosMs.p99} / ${r.callbackToKratosMs.max}`],
-    ["logins during run: count / p50 / p99 ms / 5xx+errors", (r) => `${r.loginMs.count} / ${r.loginMs.p50} / ${r.loginMs.p99} / ${r.loginMs.errors}`],
+    [
+      "callback → Kratos p50 / p99 / max ms",
+      (r) => `${r.callbackToKratosMs.p50} / ${r.callbackToKratosMs.p99} / ${r.callbackToKratosMs.max}`,
+    ],
+    [
+      "logins during run: count / p50 / p99 ms / 5xx+errors",
+      (r) => `${r.loginMs.count} / ${r.loginMs.p50} / ${r.loginMs.p99} / ${r.loginMs.errors}`,
+    ],
     ["worker retries", (r) => r.workerRetries],
     ["dead letters", (r) => r.deadLetters],
-    ["kills / Kratos windows / provider windows", (r) => `${r.faults.kills} / ${r.faults.kratosWindows} / ${r.faults.providerWindows}`],
-    ["PG restarts / volume full / read-only", (r) => `${r.faults.postgresRestarts} / ${r.faults.diskFull} / ${r.faults.diskReadOnly}`],
+    [
+      "kills / Kratos windows / provider windows",
+      (r) => `${r.faults.kills} / ${r.faults.kratosWindows} / ${r.faults.providerWindows}`,
+    ],
+    [
+      "PG restarts / volume full / read-only",
+      (r) => `${r.faults.postgresRestarts} / ${r.faults.diskFull} / ${r.faults.diskReadOnly}`,
+    ],
     ["unexpected process exits (must be 0)", (r) => r.crashes],
     ["duration s", (r) => r.durationS],
   ];
@@ -338,5 +382,9 @@ export function formatReports(reports: ChaosReport[]): string {
   const table = [header, ...rows.map(([name, value]) => [name, ...reports.map((r) => String(value(r)))])];
   const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...table.slice(1).map(line)].join("\n");
+  return [
+    line(header),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...table.slice(1).map(line),
+  ].join("\n");
 }

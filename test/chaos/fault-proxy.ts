@@ -69,7 +69,8 @@ export async function startFaultProxy(targets: readonly string[]): Promise<Fault
         case "status": {
           counts.faulted++;
           const headers: Record<string, string> = { "content-type": "application/json" };
-          if (current.retryAfterSeconds !== undefined) headers["retry-after"] = String(current.retryAfterSeconds);
+          if (current.retryAfterSeconds !== undefined)
+            headers["retry-after"] = String(current.retryAfterSeconds);
           res.writeHead(current.status, headers);
           return res.end(JSON.stringify({ error: { code: current.status, message: "injected fault" } }));
         }

@@ -1,7 +1,8 @@
 // Fault schedules, each running until the workload is done: process kills, Kratos and provider outages,
 // PostgreSQL restarts, and a full or read-only SQLite volume.
-import type { ChaosPostgres } from "./postgres-cluster.js";
+
 import type { Fault, FaultProxy } from "./fault-proxy.js";
+import type { ChaosPostgres } from "./postgres-cluster.js";
 import type { Replicas } from "./replicas.js";
 import type { SqliteVolume } from "./sqlite-volume.js";
 

@@ -55,7 +55,14 @@ export async function startChaosPostgres(): Promise<ChaosPostgres> {
   return {
     env: { DATABASE_URL: url, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: "8" },
     async restart() {
-      await promisify(execFile)("pg_ctlcluster", ["--skip-systemctl-redirect", v, CLUSTER, "restart", "-m", "fast"]);
+      await promisify(execFile)("pg_ctlcluster", [
+        "--skip-systemctl-redirect",
+        v,
+        CLUSTER,
+        "restart",
+        "-m",
+        "fast",
+      ]);
     },
     async drop() {
       const c = new pg.Client({ connectionString: url });

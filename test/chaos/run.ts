@@ -57,7 +57,9 @@ async function main() {
   for (const run of runs) {
     const report = await runChaos({ ...run, identities, ratePerSecond: 10, log: () => {} });
     reports.push(report);
-    console.log(`${report.label}: ${report.problems.length === 0 ? "ok" : `${report.problems.length} problems`}`);
+    console.log(
+      `${report.label}: ${report.problems.length === 0 ? "ok" : `${report.problems.length} problems`}`,
+    );
     for (const problem of report.problems.slice(0, 10)) console.log(`  ${problem}`);
   }
   console.log(`\n${new Date().toISOString()}\n${formatReports(reports)}`);

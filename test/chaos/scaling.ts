@@ -1,12 +1,11 @@
 // Throughput with 1, 2 and 3 replicas sharing one PostgreSQL database, no faults: callbacks acknowledged per
 // second, and decisions applied end to end (callback → provider re-read → Kratos) per second.
 import { startKratosFake } from "../fakes/kratos-fake.js";
-import { gatewayEnv, ORY_API_KEY, startDrivers } from "../support/gateway-env.js";
+import { gatewayEnv, ORY_API_KEY, ORY_SECRET, startDrivers } from "../support/gateway-env.js";
 import { startFaultProxy } from "./fault-proxy.js";
 import { startChaosPostgres } from "./postgres-cluster.js";
 import { startReplicas } from "./replicas.js";
 import { deliver } from "./workload.js";
-import { ORY_SECRET } from "../support/gateway-env.js";
 
 export interface ScalingOptions {
   identities: number;

@@ -11,6 +11,8 @@ export interface Sent {
   statuses: (number | "error")[];
   /** When the gateway first acknowledged it (2xx), ms; undefined if it never did. */
   ackedAt?: number;
+  /** How long the acknowledged attempt took, ms. */
+  ackMs?: number;
   outcome?: string;
 }
 
@@ -31,6 +33,8 @@ export interface IdentityRun {
 export interface LoginSample {
   status: number | "error";
   ms: number;
+  /** When it was answered, ms. */
+  at: number;
 }
 
 export interface WorkloadOptions {
@@ -74,11 +78,13 @@ export async function deliver(
   const deadline = Date.now() + retryForMs;
   for (let attempt = 0; ; attempt++) {
     try {
+      const started = performance.now();
       const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(5000) });
       const text = await response.text();
       sent.statuses.push(response.status);
       if (response.status < 300) {
         sent.ackedAt = Date.now();
+        sent.ackMs = performance.now() - started;
         try {
           sent.outcome = (JSON.parse(text) as { outcome?: string }).outcome;
         } catch {
@@ -136,7 +142,10 @@ export function createWorkload(options: WorkloadOptions) {
       "x-webhook-secret": ORY_SECRET,
       "ory-webhook-trigger-id": randomUUID(),
     };
-    const body = JSON.stringify({ kratos_identity_id: run.identityId, email: `${run.identityId}@example.com` });
+    const body = JSON.stringify({
+      kratos_identity_id: run.identityId,
+      email: `${run.identityId}@example.com`,
+    });
     const deadline = Date.now() + options.retryForMs;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       const answer = await fetch(`${options.target}/${run.provider}/initiate`, {
@@ -145,7 +154,10 @@ export function createWorkload(options: WorkloadOptions) {
         body,
         signal: AbortSignal.timeout(5000),
       }).then(
-        async (r) => ({ status: r.status, json: (await r.json().catch(() => ({}))) as { session_id?: string } }),
+        async (r) => ({
+          status: r.status,
+          json: (await r.json().catch(() => ({}))) as { session_id?: string },
+        }),
         () => undefined,
       );
       if (answer?.status === 200 && answer.json.session_id) {
@@ -201,7 +213,7 @@ export function createWorkload(options: WorkloadOptions) {
           },
           () => "error" as const,
         );
-        logins.push({ status, ms: performance.now() - started });
+        logins.push({ status, ms: performance.now() - started, at: Date.now() });
       }
       await sleep(20);
     }
