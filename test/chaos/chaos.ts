@@ -77,7 +77,7 @@ export function seeded(seed: number): () => number {
 }
 
 const idvStatus = (metadata: unknown): string | undefined =>
-  ((metadata as { idv?: { status?: string } } | null)?.idv ?? {}).status;
+  (metadata as { idv?: { status?: string } } | null)?.idv?.status;
 
 function countBy(values: string[]): Record<string, number> {
   const counts: Record<string, number> = {};

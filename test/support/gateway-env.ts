@@ -26,4 +26,3 @@ export async function startDrivers(): Promise<Map<string, ProviderDriver>> {
   const started = await Promise.all(Object.values(DRIVERS).map((start) => start()));
   return new Map(started.map((d) => [d.name, d]));
 }
-
