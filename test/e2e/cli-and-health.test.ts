@@ -117,6 +117,33 @@ describe("idv CLI", () => {
 });
 
 describe("health", () => {
+  it("/ready is 503 while the database is unreachable, and callbacks are refused with 503, not lost", async () => {
+    const port = await freePort(); // nothing listens there
+    const gateway = await buildGateway(
+      loadConfig({
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/none`,
+        LOG_LEVEL: "silent",
+        ORY_WEBHOOK_SECRET: "a-webhook-secret-for-tests",
+      }),
+    );
+    try {
+      expect((await gateway.app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
+      const ready = await gateway.app.inject({ method: "GET", url: "/ready" });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toEqual({ status: "not_ready", reason: "database unreachable" });
+      const initiate = await gateway.app.inject({
+        method: "POST",
+        url: "/persona/initiate",
+        headers: { "content-type": "application/json", "x-webhook-secret": "a-webhook-secret-for-tests" },
+        payload: { kratos_identity_id: "5f1c2b9e-8a4d-4e1f-9c3b-2a7d6e8f0a1b" },
+      });
+      expect(initiate.statusCode).toBe(503);
+      expect(initiate.headers["retry-after"]).toBe("5");
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it("/ready is 503 until migrations are applied, /health is 200 throughout", async () => {
     const dir = mkdtempSync(join(tmpdir(), "idv-health-"));
     const gateway = await buildGateway(loadConfig({ SQLITE_PATH: join(dir, "idv.db"), LOG_LEVEL: "silent" }));
