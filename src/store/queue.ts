@@ -25,6 +25,8 @@ export interface Queue<T extends QueueTable> {
   complete(id: number, workerId: string, now: number): Promise<void>;
   retry(id: number, workerId: string, error: string, nextAttemptAt: number): Promise<void>;
   kill(id: number, workerId: string, error: string, now: number): Promise<void>;
+  /** Extends the lease of every row `workerId` is working on (a heartbeat while slow work runs). */
+  extend(workerId: string, lockedUntil: number): Promise<number>;
   /** Gives claimed rows back without counting an attempt (graceful shutdown). */
   release(workerId: string): Promise<number>;
   stats(now: number): Promise<QueueStats>;
@@ -112,6 +114,15 @@ export function createQueue<T extends QueueTable>(
         .where("id", "=", id)
         .where("locked_by", "=", workerId)
         .execute();
+    },
+    async extend(workerId, lockedUntil) {
+      const result = await q
+        .updateTable(name)
+        .set({ locked_until: lockedUntil })
+        .where("locked_by", "=", workerId)
+        .where("state", "=", "running")
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
     async release(workerId) {
       const result = await q

@@ -311,6 +311,44 @@ describeEachDatabase("worker", (kind) => {
     });
   });
 
+  describe("claims", () => {
+    it("keeps a slow job's claim alive, so another replica does not take it while it still runs", async () => {
+      const entered = deferred();
+      const slow = deferred();
+      const runs: string[] = [];
+      const first = worker(
+        {
+          inbox: async () => {
+            runs.push("first");
+            entered.resolve();
+            await slow.promise;
+          },
+        },
+        { settings: { leaseMs: 150 } },
+      );
+      const second = worker(
+        {
+          inbox: async () => {
+            runs.push("second");
+          },
+        },
+        { settings: { leaseMs: 150 }, store: anotherStore() },
+      );
+      await store.addInboxEvent(inboxEvent("evt-slow"), Date.now());
+      const round = first.runOnce();
+      await entered.promise;
+      // Four leases later the first replica is still at it: the row stays its own.
+      for (let i = 0; i < 6; i++) {
+        await sleep(100);
+        expect(await second.runOnce()).toBe(0);
+      }
+      slow.resolve();
+      await round;
+      expect(runs).toEqual(["first"]);
+      expect(await inboxRow()).toMatchObject({ state: "done", attempts: 1 });
+    });
+  });
+
   describe("shutdown", () => {
     it("stop() waits for an in-flight job to finish within the grace period", async () => {
       const entered = deferred();

@@ -57,6 +57,31 @@ export function createWorker(
     if (stopping) return 0;
     const now = runtime.clock.now();
     const rows = (await queue.claim(id, settings.batchSize, now, settings.leaseMs)) as T[];
+    if (rows.length === 0) return 0;
+    // Heartbeat: slow work (upstream timeouts, several calls) keeps its claim, so no other replica takes
+    // the row while this one still works on it. A dead process stops beating and its lease runs out.
+    const heartbeat = setInterval(
+      () => {
+        queue.extend(id, runtime.clock.now() + settings.leaseMs).catch((error: unknown) => {
+          logger.warn({ queue: queueName, err: describeError(error) }, "could not extend claims");
+        });
+      },
+      Math.max(1, Math.floor(settings.leaseMs / 3)),
+    );
+    try {
+      await handleAll(queueName, queue, handle, rows);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return rows.length;
+  }
+
+  async function handleAll<T extends InboxRow | OutboxRow>(
+    queueName: "inbox" | "outbox",
+    queue: Queue<"inbox"> | Queue<"outbox">,
+    handle: (row: T) => Promise<unknown>,
+    rows: T[],
+  ): Promise<void> {
     await Promise.all(
       rows.map(async (row) => {
         const kind = "kind" in row ? row.kind : row.event_name;
@@ -87,7 +112,6 @@ export function createWorker(
         }
       }),
     );
-    return rows.length;
   }
 
   async function round(): Promise<number> {
