@@ -13,6 +13,8 @@ export interface Replicas {
   start(i: number, waitFor?: "ready" | "health"): Promise<void>;
   /** Resident set size of each running replica, MiB. */
   rssMiB(): number[];
+  /** CPU seconds (user + system) each running replica has used so far. */
+  cpuSeconds(): number[];
   output(i: number): string;
   close(): Promise<void>;
 }
@@ -58,6 +60,14 @@ export async function startReplicas(count: number, env: Record<string, string>):
         const status = r?.child.pid ? readFileSync(`/proc/${r.child.pid}/status`, "utf8") : "";
         const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
         return Math.round(kb / 1024);
+      });
+    },
+    cpuSeconds() {
+      return running.map((r) => {
+        if (!r?.child.pid) return 0;
+        // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the ")" ending the name.
+        const fields = readFileSync(`/proc/${r.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        return (Number(fields[11]) + Number(fields[12])) / 100;
       });
     },
     output: (i) => logs[i] + (running[i]?.output() ?? ""),

@@ -1,5 +1,6 @@
 // Throughput with 1, 2 and 3 replicas sharing one PostgreSQL database, no faults: callbacks acknowledged per
 // second, and decisions applied end to end (callback → provider re-read → Kratos) per second.
+import { readdirSync, readFileSync } from "node:fs";
 import { startKratosFake } from "../fakes/kratos-fake.js";
 import { gatewayEnv, ORY_API_KEY, ORY_SECRET, startDrivers } from "../support/gateway-env.js";
 import { startFaultProxy } from "./fault-proxy.js";
@@ -19,6 +20,28 @@ interface ScalingRow {
   acceptedPerSecond: number;
   appliedPerSecond: number;
   initiatedPerSecond: number;
+  /** Share of the decision phase's wall time the gateways / the harness (fakes, load) were on a CPU. */
+  gatewayCpu: number;
+  harnessCpu: number;
+  postgresCpu: number;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** CPU seconds used so far by every PostgreSQL server process on the machine (the harness's cluster does the work). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.split(") ")[1]?.split(" ") ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 async function measure(replicaCount: number, options: ScalingOptions): Promise<ScalingRow> {
@@ -68,6 +91,9 @@ async function measure(replicaCount: number, options: ScalingOptions): Promise<S
       await new Promise((r) => setTimeout(r, 1000));
     }
     const start = performance.now();
+    const gatewayCpuBefore = sum(replicas.cpuSeconds());
+    const harnessCpuBefore = process.cpuUsage();
+    const postgresCpuBefore = postgresCpuSeconds();
     await pool(sessions, async (session) => {
       persona.setStatus(session, "approved");
       const delivery = persona.callback(session);
@@ -82,7 +108,11 @@ async function measure(replicaCount: number, options: ScalingOptions): Promise<S
       ).length;
     while (approved() < identities.length) await new Promise((r) => setTimeout(r, 50));
     const appliedS = (performance.now() - start) / 1000;
+    const harnessCpu = process.cpuUsage(harnessCpuBefore);
     return {
+      gatewayCpu: (sum(replicas.cpuSeconds()) - gatewayCpuBefore) / appliedS,
+      harnessCpu: (harnessCpu.user + harnessCpu.system) / 1e6 / appliedS,
+      postgresCpu: (postgresCpuSeconds() - postgresCpuBefore) / appliedS,
       replicas: replicaCount,
       acceptedPerSecond: Math.round(identities.length / acceptedS),
       appliedPerSecond: Math.round(identities.length / appliedS),
@@ -106,11 +136,11 @@ export async function runScaling(options: ScalingOptions): Promise<string> {
   }
   const base = rows[0];
   const lines = [
-    "| replicas | registrations/s | callbacks acknowledged/s | decisions applied to Kratos/s | applied vs 1 replica |",
-    "|---|---|---|---|---|",
+    "| replicas | registrations/s | callbacks acknowledged/s | decisions applied to Kratos/s | applied vs 1 replica | CPUs busy: gateways / PostgreSQL / harness (of 2) |",
+    "|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.replicas} | ${r.initiatedPerSecond} | ${r.acceptedPerSecond} | ${r.appliedPerSecond} | ${base ? (r.appliedPerSecond / base.appliedPerSecond).toFixed(2) : "-"}× |`,
+        `| ${r.replicas} | ${r.initiatedPerSecond} | ${r.acceptedPerSecond} | ${r.appliedPerSecond} | ${base ? (r.appliedPerSecond / base.appliedPerSecond).toFixed(2) : "-"}× | ${r.gatewayCpu.toFixed(2)} / ${r.postgresCpu.toFixed(2)} / ${r.harnessCpu.toFixed(2)} |`,
     ),
   ];
   return `${new Date().toISOString()} — ${options.identities} identities per run, PostgreSQL, no faults\n${lines.join("\n")}`;
