@@ -32,6 +32,7 @@ describe("chaos (short)", () => {
       ratePerSecond: 3,
       faults: ["kill", "kratos", "provider", ...(noVolume ? [] : (["disk"] as const))],
       seed: 7,
+      maxFaultMs: 60_000,
     });
     expectNothingWrong(report);
     if (!noVolume) {
@@ -52,6 +53,7 @@ describe("chaos (short)", () => {
         ratePerSecond: 3,
         faults: ["kill", "kratos", "provider", "postgres"],
         seed: 11,
+        maxFaultMs: 60_000,
       });
       expectNothingWrong(report);
       expect(report.faults.postgresRestarts).toBeGreaterThan(0);

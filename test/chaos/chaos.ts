@@ -22,6 +22,11 @@ export interface ChaosOptions {
   /** Registrations per second. */
   ratePerSecond: number;
   faults: readonly FaultKind[];
+  /**
+   * Faults stop once every final callback has been sent at least once, or after this long (default: no cap),
+   * so a slow machine cannot keep a run in faults for ever: retries then drain against a recovering gateway.
+   */
+  maxFaultMs?: number;
   /** How long to wait after the last callback for every identity to reach its final state. */
   settleMs?: number;
   seed?: number;
@@ -254,6 +259,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     random,
   });
   let done = false;
+  const faultsEnd = Date.now() + (options.maxFaultMs ?? Number.POSITIVE_INFINITY);
+  const faultsOver = () => done || workload.finalsSent() || Date.now() > faultsEnd;
   const faultsRun = runFaults(options.faults, {
     replicas,
     kratosProxy: upstreams.kratosProxy,
@@ -261,7 +268,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(postgres ? { postgres } : {}),
     ...(volume ? { volume } : {}),
     random,
-    done: () => done,
+    done: faultsOver,
     log,
   });
   const stopObserving = options.observe?.({

@@ -16,7 +16,7 @@ export interface FaultContext {
   postgres?: ChaosPostgres;
   volume?: SqliteVolume;
   random: () => number;
-  /** True once the workload has delivered everything. */
+  /** True once faults should stop (every final callback sent once, or the fault time is up). */
   done(): boolean;
   /** What happened, for the report. */
   log(event: string): void;
@@ -87,7 +87,7 @@ async function postgresRestarts(ctx: FaultContext, counters: FaultCounters) {
 }
 
 async function ready(url: string): Promise<number> {
-  return fetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) }).then(
+  return fetch(`${url}/ready`, { signal: AbortSignal.timeout(15_000) }).then(
     (r) => r.status,
     () => 0,
   );

@@ -170,7 +170,18 @@ export function createWorkload(options: WorkloadOptions) {
     return false;
   }
 
+  /** Lifecycles that ended (their registration gave up, or every step was delivered). */
+  const ended = new Set<IdentityRun>();
+
   async function lifecycle(run: IdentityRun, driver: ProviderDriver) {
+    try {
+      await playScript(run, driver);
+    } finally {
+      ended.add(run);
+    }
+  }
+
+  async function playScript(run: IdentityRun, driver: ProviderDriver) {
     if (!(await register(run)) || !run.sessionId) return;
     const sessionId = run.sessionId;
     let held: CallbackDelivery | undefined;
@@ -222,6 +233,9 @@ export function createWorkload(options: WorkloadOptions) {
   return {
     runs,
     logins,
+    /** True once every identity is registered and its final state's callback has been sent at least once. */
+    finalsSent: () =>
+      runs.length === options.identities && runs.every((r) => r.finalSetAt !== undefined || ended.has(r)),
     /** Registers every identity at the configured rate and plays its script; resolves when all were delivered. */
     async run(): Promise<void> {
       const logging = loginLoop();
