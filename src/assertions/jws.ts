@@ -7,6 +7,8 @@ export interface ParsedJws {
   payload: Record<string, unknown>;
   /** ASCII `header.payload`, what the signature covers. */
   signingInput: string;
+  /** The same as bytes, made once (certificates are cached, so their bytes are too). */
+  signedBytes: Buffer;
   signature: Buffer;
 }
 
@@ -64,7 +66,8 @@ export function parseJws(jws: string): ParsedJws {
   const payload = decodeJson(payloadSegment, "payload");
   const signature = decodeBase64url(signatureSegment);
   if (!signature || signature.length === 0) fail("malformed", "malformed signature");
-  return { alg: header.alg, payload, signingInput: `${headerSegment}.${payloadSegment}`, signature };
+  const signingInput = `${headerSegment}.${payloadSegment}`;
+  return { alg: header.alg, payload, signingInput, signedBytes: Buffer.from(signingInput, "latin1"), signature };
 }
 
 /** Splits `cert~assertion`; exactly one certificate. */

@@ -27,7 +27,7 @@ const NO_EMAIL = "untrusted assertion, doesn't contain an email, and issuer is u
 function verifyCertificate(
   keys: readonly VerificationKey[],
   alg: string,
-  input: string,
+  input: Buffer,
   signature: Buffer,
 ): void {
   const candidates = keys.filter((key) => key.alg === alg);
@@ -73,7 +73,7 @@ export function createAssertionVerifier(
       fail("audience", "audience mismatch: the audience is not a string");
 
     requireAlg(cert.userKey, assertion.alg);
-    if (!verifySignature(cert.userKey, assertion.signingInput, assertion.signature)) {
+    if (!verifySignature(cert.userKey, assertion.signedBytes, assertion.signature)) {
       fail("signature", "invalid signature");
     }
     const at = now();
@@ -95,7 +95,7 @@ export function createAssertionVerifier(
     }
     if (root.type !== "supported")
       fail("discovery", `can't get public key for ${issuer}: browserid is disabled`);
-    verifyCertificate(root.keys, certificate.alg, certificate.signingInput, certificate.signature);
+    verifyCertificate(root.keys, certificate.alg, certificate.signedBytes, certificate.signature);
 
     const okay = (issuerAuthoritative: boolean): Verdict => ({
       status: "okay",
