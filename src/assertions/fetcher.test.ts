@@ -142,7 +142,7 @@ describe("createIssuerFetcher", () => {
     expect(await failureCode(createIssuerFetcher(settings({ timeoutMs: 150 }))(idp.host(), PATH))).toBe(
       "timeout",
     );
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it("includes DNS in the deadline", async () => {
