@@ -234,13 +234,14 @@ describe("createAssertionVerifier: accepted assertions", () => {
     expect(idp.requests.filter((request) => request.host === hosts.fallback).map((r) => r.domain)).toEqual([
       hosts.bridged,
     ]);
-    // For a bridged domain the fallback itself is no longer the authority, and the bridge speaks for no one else.
+    // For a bridged principal the fallback's document names the bridge's keys, so the fallback's own signature
+    // no longer counts; and the bridge speaks for no one else.
     const byFallback = make({
       issuer: hosts.fallback,
       issuerKey: fallbackKey(),
       email: `gina@${hosts.bridged}`,
     });
-    expectFailure(await verifier().verify({ assertion: byFallback, audience: RP }), "issuer");
+    expectFailure(await verifier().verify({ assertion: byFallback, audience: RP }), "signature");
     const elsewhere = make({ issuer: hosts.bridge, issuerKey: bridgeKey(), email: `hal@${hosts.nodoc}` });
     expectFailure(
       await verifier().verify({ assertion: elsewhere, audience: RP }),
