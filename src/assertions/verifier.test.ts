@@ -1,3 +1,4 @@
+// The verifier end to end over the fake IdP on loopback: accepted cases, each failure category, Mozilla's bad inputs.
 import { sign } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BrowserIdIdp, startBrowserIdIdp } from "../../test/fakes/browserid-idp.js";
