@@ -49,6 +49,11 @@ export interface IssuerFetchSettings {
   allowedPrivateHosts: readonly string[];
   /** `host` or `host:port` entries fetched over plain http (tests, development). */
   httpHosts: readonly string[];
+  /**
+   * `host` or `host:port` entries whose TLS certificate is not verified (Mozilla's test IdP is self-signed, see
+   * ../shared/reference/browserid.md §2.5). Tests only; absent means every certificate is verified.
+   */
+  insecureTlsHosts?: readonly string[];
   /** Total deadline per fetch, including DNS and body. */
   timeoutMs: number;
   /** Largest support document accepted. */
@@ -67,3 +72,18 @@ export interface VerifierSettings {
   negativeCacheTtlMs: number;
   fetch: IssuerFetchSettings;
 }
+
+/** What an issuer's `/.well-known/browserid` answered; the fetcher leaves `body` empty unless status is 200 and JSON. */
+export interface IssuerDocumentResponse {
+  status: number;
+  /** The Content-Type header as received, if any. */
+  contentType: string | undefined;
+  body: string;
+}
+
+/**
+ * Fetches `path` (`/.well-known/browserid?domain=…`) from `host` (`name` or `name:port`). Rejects on any network,
+ * policy, deadline or size failure; the rejection's text is never shown to callers. Injected in tests and the
+ * differential oracle so no network is needed.
+ */
+export type IssuerDocumentFetcher = (host: string, path: string) => Promise<IssuerDocumentResponse>;
