@@ -340,12 +340,17 @@ describe("Remote Verification API (defaults: no idv member, no rate limit)", () 
       expectFailure(await verify(`${tampered}~${assertion}`), REASON.signature);
     });
 
-    it("signature: Mozilla's universal DSA forgery (r=1, s=q) is refused", async () => {
+    it("signature: Mozilla's universal DSA forgeries (r=1, s=q) and (r=1, s=0) are refused", async () => {
       const cert = makeAssertion(primary).split("~")[0] ?? "";
       const q = BigInt(`0x${(userKey().publicKey as { q: string }).q}`);
       const claims = { aud: audience, exp: Date.now() + MINUTE };
-      const forged = signAssertion(claims, userKey(), { signature: dsaSignature(1n, q, "DS128") });
-      expectFailure(await verify(`${cert}~${forged}`), REASON.signature);
+      for (const [r, s] of [
+        [1n, q],
+        [1n, 0n], // hung Mozilla's pure-JS workers forever
+      ] as const) {
+        const forged = signAssertion(claims, userKey(), { signature: dsaSignature(r, s, "DS128") });
+        expectFailure(await verify(`${cert}~${forged}`), REASON.signature);
+      }
     });
 
     it("algorithm: a header alg that does not match the key", async () => {
