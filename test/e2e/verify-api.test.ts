@@ -175,7 +175,7 @@ afterAll(async () => {
   await Promise.all(issuers.map((i) => i.server.close()));
 });
 
-describe("Remote Verification API (defaults: no idv member, no rate limit)", () => {
+describe("Remote Verification API (defaults: no idv member)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness("sqlite", { env: browserIdEnv() });
