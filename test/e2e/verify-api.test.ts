@@ -477,6 +477,13 @@ describe("Remote Verification API (defaults: no idv member)", () => {
         /^trusted issuers must be an array of strings$/,
         400,
       );
+      // Each named issuer may cost a fetch: the list is bounded.
+      const many = Array.from({ length: 17 }, (_, i) => `idp${i}.example`);
+      expectFailure(
+        await post(h, "/v2", { ...base, trustedIssuers: many }),
+        /^trusted issuers: at most 16/,
+        400,
+      );
     });
 
     it("bodies over 10 KiB → 413, on every route", async () => {
