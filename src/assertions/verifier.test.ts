@@ -445,7 +445,7 @@ describe("createAssertionVerifier: Mozilla's crash and forgery inputs", () => {
     });
     const started = Date.now();
     expectFailure(await verifier().verify({ assertion: `${cert}~${forged}`, audience: RP }), "signature");
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("refuses a validly signed certificate using pubkey (Mozilla's worker died: HTTP 503)", async () => {
