@@ -2,86 +2,25 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAssertionVerifier } from "../../src/assertions/index.js";
-import type { VerifierSettings } from "../../src/assertions/types.js";
+import { compare, type Outcome, settings } from "./compare.js";
 import {
   AUDIENCES,
   buildCase,
-  type Case,
   type CaseSpec,
-  type Comparable,
   caseSpecs,
   fetcherFor,
   IDENTITIES,
   KEY_ALGS,
   makeWorld,
   NOW,
-  ours,
   TAMPERS,
   TIME_VARIANTS,
   type World,
 } from "./corpus.js";
-import { categoryOfMozillaReason, loadMozilla, type Mozilla, supportDocument } from "./oracle.js";
+import { loadMozilla, type Mozilla, supportDocument } from "./oracle.js";
 
 const loaded = loadMozilla();
 if ("unavailable" in loaded) console.warn(`skipping the BrowserID differential tests: ${loaded.unavailable}`);
-
-/** Zero skew: Mozilla has none, and the boundary cases (exp = now, iat = now) must then agree exactly. */
-function settings(fallbackIssuer: string | undefined, trustedIssuers: string[]): VerifierSettings {
-  return {
-    fallbackIssuer,
-    trustedIssuers,
-    clockSkewMs: 0,
-    cacheTtlMs: 60_000,
-    negativeCacheTtlMs: 5_000,
-    fetch: { allowedPrivateHosts: [], httpHosts: [], timeoutMs: 2_000, maxBytes: 65_536 },
-  };
-}
-
-interface Outcome {
-  name: string;
-  spec: CaseSpec;
-  ours: Comparable;
-  mozilla: Comparable | { status: "crash" | "hang"; error?: string };
-  agree: boolean;
-}
-
-async function compare(mozilla: Mozilla, c: Case): Promise<Outcome> {
-  const verifier = createAssertionVerifier(settings(c.fallback, c.serverTrusted), {
-    now: () => NOW,
-    fetchJson: fetcherFor(c.documents),
-  });
-  const our = ours(
-    await verifier.verify({
-      assertion: c.assertion,
-      audience: c.audience,
-      ...(c.callerTrusted ? { trustedIssuers: c.callerTrusted } : {}),
-    }),
-  );
-  const raw = await mozilla.verify({
-    assertion: c.assertion,
-    audience: c.audience,
-    now: NOW,
-    documents: c.documents,
-    ...(c.fallback ? { fallback: c.fallback } : {}),
-    trustedIssuers: [...c.serverTrusted, ...(c.callerTrusted ?? [])],
-  });
-  const theirs: Outcome["mozilla"] =
-    raw.status === "okay"
-      ? { status: "okay", email: raw.email, issuer: raw.issuer, expires: raw.expires }
-      : raw.status === "failure"
-        ? { status: "failure", category: categoryOfMozillaReason(raw.reason), reason: raw.reason }
-        : raw;
-  let agree = our.status === theirs.status;
-  if (agree && our.status === "okay" && theirs.status === "okay") {
-    agree = our.email === theirs.email && our.issuer === theirs.issuer && our.expires === theirs.expires;
-  }
-  if (agree && c.singleFault && our.status === "failure" && theirs.status === "failure") {
-    // Mozilla verifies a chain, then refuses it; we refuse it while parsing.
-    const category = theirs.category === "chain" ? "malformed" : theirs.category;
-    agree = our.category === category;
-  }
-  return { name: c.name, spec: c.spec, ours: our, mozilla: theirs, agree };
-}
 
 /**
  * Shapes where we disagree with Mozilla and Mozilla is right: reported to the verifier's authors and pinned, one failing
