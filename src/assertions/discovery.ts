@@ -1,7 +1,7 @@
 // Issuer discovery: /.well-known/browserid with ?domain=, `authority` delegation (≤5 hops, no cycles), cached.
 import { createLookupCache } from "./cache.js";
 import { isValidDomain } from "./domain.js";
-import { AssertionError, fail } from "./errors.js";
+import { fail } from "./errors.js";
 import { IssuerFetchError } from "./fetcher.js";
 import type { VerificationKey } from "./keys.js";
 import { parseSupportDocument, type SupportDocument } from "./support-document.js";
@@ -48,7 +48,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   });
 
   async function load(domain: string, principalDomain: string): Promise<SupportDocument> {
-    const path = `/.well-known/browserid?domain=${encodeURIComponent(principalDomain)}`;
+    // Raw like Mozilla's (same path for a shared fetch table in the differential oracle); both names are validated domains.
+    const path = `/.well-known/browserid?domain=${principalDomain}`;
     let response: Awaited<ReturnType<IssuerDocumentFetcher>>;
     try {
       response = await deadline(options.fetch(domain, path), options.timeoutMs);
@@ -74,6 +75,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
 
   function document(domain: string, principalDomain: string): Promise<SupportDocument> {
     if (!isValidDomain(domain)) fail("discovery", `invalid domain: ${domain.slice(0, 64)}`);
+    if (!isValidDomain(principalDomain)) fail("discovery", `invalid domain: ${principalDomain.slice(0, 64)}`);
     // Keyed by both: bridging IdPs serve a different document per ?domain=.
     return cache.get(`${domain} ${principalDomain}`, () => load(domain, principalDomain));
   }
@@ -99,8 +101,4 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     },
     clear: () => cache.clear(),
   };
-}
-
-export function isDiscoveryFailure(error: unknown): error is AssertionError {
-  return error instanceof AssertionError && error.category === "discovery";
 }
