@@ -1,4 +1,5 @@
 // The differential corpus: a small BrowserID "web" (IdPs, delegations, fallback, bridges) and generated cases over it.
+import { generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import type { FailureCategory, IssuerDocumentFetcher, Verdict } from "../../src/assertions/types.js";
 import { type BrowserIdKeyPair, generateKeyPair, signJws as nodeSignJws } from "../support/browserid.js";
@@ -45,6 +46,21 @@ export async function makeSigner(kind: SignerKind, alg: KeyAlg, mozilla: Mozilla
   };
 }
 
+/** node:crypto RSA-3072, signing with header RS256 (jwcrypto cannot even make such a key). */
+function rsa3072Signer(): Signer {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+  const jwk = privateKey.export({ format: "jwk" });
+  const dec = (b64?: string) =>
+    BigInt(`0x${Buffer.from(b64 ?? "", "base64url").toString("hex")}`).toString(10);
+  const keypair = { alg: "RS256", publicKey: { algorithm: "RS", n: dec(jwk.n), e: dec(jwk.e) }, privateKey };
+  return {
+    alg: "RS256",
+    publicKey: keypair.publicKey,
+    sign: async (payload, header) =>
+      nodeSignJws(payload, keypair as BrowserIdKeyPair, header ? { header } : {}),
+  };
+}
+
 /** Every key a world needs, for one signer kind. */
 export interface World {
   kind: SignerKind;
@@ -54,6 +70,9 @@ export interface World {
   evil: Signer;
   fallback: Signer;
   bridge: Signer;
+  /** A second key of the primary (rotation) and an RSA-3072 key no BrowserID alg covers. */
+  spare: Signer;
+  rsa3072: Signer;
 }
 
 export async function makeWorld(kind: SignerKind, mozilla: Mozilla): Promise<World> {
@@ -70,15 +89,27 @@ export async function makeWorld(kind: SignerKind, mozilla: Mozilla): Promise<Wor
     evil: await makeSigner(kind, "RS256", mozilla),
     fallback: await makeSigner(kind, "RS256", mozilla),
     bridge: await makeSigner(kind, "DS128", mozilla),
+    spare: await makeSigner(kind, "DS256", mozilla),
+    rsa3072: rsa3072Signer(),
   };
 }
 
 export const FALLBACK = "fallback.example";
 
 /** The issuer web of one case: example.com is the primary under test, signed by `idp`. */
-function documentsFor(world: World, idp: Signer): IssuerDocuments {
+function documentsFor(world: World, idp: Signer, shape: Shape): IssuerDocuments {
+  const primary =
+    shape === "issuer rotates keys (second key signs)"
+      ? supportDocument(idp.publicKey, { keys: [idp.publicKey, world.spare.publicKey] })
+      : shape === "issuer key in JWK form"
+        ? supportDocument(jwkForm(idp.publicKey))
+        : shape === "issuer publishes RSA-3072"
+          ? supportDocument(world.rsa3072.publicKey)
+          : shape === "issuer document disabled"
+            ? { body: JSON.stringify({ disabled: true }) }
+            : supportDocument(idp.publicKey);
   const docs: IssuerDocuments = {
-    "example.com": supportDocument(idp.publicKey),
+    "example.com": primary,
     "deleg.example": delegation("example.com"),
     "evil.example": supportDocument(world.evil.publicKey),
     [FALLBACK]: supportDocument(world.fallback.publicKey),
@@ -314,6 +345,62 @@ export const TAMPERS: Tamper[] = [
   "assertion cut short",
 ];
 
+/** Certificate, assertion and issuer-document shapes from reference §3.2 (one at a time). */
+export type Shape =
+  | "standard"
+  | "cert exp in seconds"
+  | "principal is a string"
+  | "email domain in upper case"
+  | "email domain with a port"
+  | "extra certificate claims"
+  | "assertion without aud"
+  | "issuer rotates keys (second key signs)"
+  | "issuer key in JWK form"
+  | "issuer publishes RSA-3072"
+  | "issuer document disabled"
+  | "RSA signature shorter than the modulus";
+export const SHAPES: Shape[] = [
+  "standard",
+  "cert exp in seconds",
+  "principal is a string",
+  "email domain in upper case",
+  "email domain with a port",
+  "extra certificate claims",
+  "assertion without aud",
+  "issuer rotates keys (second key signs)",
+  "issuer key in JWK form",
+  "issuer publishes RSA-3072",
+  "issuer document disabled",
+  "RSA signature shorter than the modulus",
+];
+const SHAPE_FAULT: Record<Shape, boolean> = {
+  standard: false,
+  "cert exp in seconds": true,
+  "principal is a string": true,
+  "email domain in upper case": true,
+  "email domain with a port": true,
+  "extra certificate claims": false,
+  "assertion without aud": true,
+  "issuer rotates keys (second key signs)": false,
+  "issuer key in JWK form": false,
+  "issuer publishes RSA-3072": true,
+  "issuer document disabled": true,
+  "RSA signature shorter than the modulus": false,
+};
+
+/** The same public key in the JWK-ish form jwcrypto also loads (base64url big-endian numbers). */
+function jwkForm(key: KeyObject): KeyObject {
+  const b64 = (hex: string) => Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex").toString("base64url");
+  if (key.algorithm === "RS") {
+    return {
+      kty: "RSA",
+      n: b64(BigInt(key.n ?? "0").toString(16)),
+      e: b64(BigInt(key.e ?? "0").toString(16)),
+    };
+  }
+  return { kty: "DSA", y: b64(key.y ?? ""), p: b64(key.p ?? ""), q: b64(key.q ?? ""), g: b64(key.g ?? "") };
+}
+
 export interface CaseSpec {
   idpAlg: KeyAlg;
   userAlg: KeyAlg;
@@ -322,6 +409,7 @@ export interface CaseSpec {
   assertionTime: TimeVariant;
   audience: number;
   tamper: Tamper;
+  shape: Shape;
   /** Which character of the tampered segment changes (a fraction of its length, kept away from the ends). */
   tamperAt: number;
 }
@@ -361,26 +449,48 @@ export async function buildCase(world: World, spec: CaseSpec): Promise<Case> {
   const identity = IDENTITIES[spec.identity] as Identity;
   const idp = world.idp[spec.idpAlg];
   const user = world.user[spec.userAlg];
-  const certSigner = { idp, evil: world.evil, fallback: world.fallback, bridge: world.bridge }[
-    identity.signer
-  ];
+  const shape = spec.shape;
+  const signers = { idp, evil: world.evil, fallback: world.fallback, bridge: world.bridge };
+  let certSigner = signers[identity.signer];
+  if (identity.signer === "idp" && shape === "issuer rotates keys (second key signs)")
+    certSigner = world.spare;
+  if (identity.signer === "idp" && shape === "issuer publishes RSA-3072") certSigner = world.rsa3072;
+  const email =
+    identity.email === undefined
+      ? undefined
+      : shape === "email domain in upper case"
+        ? identity.email.replace(/@(.)/, (_, c: string) => `@${c.toUpperCase()}`)
+        : shape === "email domain with a port"
+          ? `${identity.email}:8443`
+          : identity.email;
   const [aud, rpAudience, audienceMatches] = AUDIENCES[spec.audience] as [string, string, boolean];
 
   const certPayload: Record<string, unknown> = {
     "public-key": user.publicKey,
-    ...(identity.email === undefined
+    ...(email === undefined
       ? {}
       : identity.viaSub
-        ? { sub: identity.email }
-        : { principal: { email: identity.email } }),
+        ? { sub: email }
+        : { principal: shape === "principal is a string" ? email : { email } }),
     ...times(spec.certTime, HOUR),
     iss: identity.issuer,
+    ...(shape === "extra certificate claims" ? { uuid: "u-1", "fxa-generation": 5 } : {}),
   };
-  const assertionPayload = { aud, ...times(spec.assertionTime, 120_000) };
-  let cert = await certSigner.sign(
-    certPayload,
-    spec.tamper === "cert header names another alg" ? { alg: OTHER_ALG[certSigner.alg] } : undefined,
-  );
+  if (shape === "cert exp in seconds") certPayload.exp = Math.floor(NOW / 1000) + 3600;
+  const assertionPayload: Record<string, unknown> = { aud, ...times(spec.assertionTime, 120_000) };
+  if (shape === "assertion without aud") delete assertionPayload.aud;
+  const certHeader =
+    spec.tamper === "cert header names another alg" ? { alg: OTHER_ALG[certSigner.alg] } : undefined;
+  let cert = await certSigner.sign(certPayload, certHeader);
+  if (shape === "RSA signature shorter than the modulus" && certSigner.publicKey.algorithm === "RS") {
+    // About one RSA signature in 256 starts with a zero byte; jwcrypto (and the node signer here) then send it short.
+    const full = Math.ceil(BigInt(certSigner.publicKey.n ?? "0").toString(16).length / 2);
+    const short = () => Buffer.from(cert.split(".")[2] ?? "", "base64url").length < full;
+    for (let nonce = 0; nonce < 5_000 && !short(); nonce++) {
+      cert = await certSigner.sign({ ...certPayload, nonce }, certHeader);
+    }
+    if (!short()) throw new Error("no short RSA signature found in 5,000 tries");
+  }
   let assertion = await user.sign(
     assertionPayload,
     spec.tamper === "assertion header names another alg" ? { alg: OTHER_ALG[user.alg] } : undefined,
@@ -419,7 +529,8 @@ export async function buildCase(world: World, spec: CaseSpec): Promise<Case> {
     (timeFault(spec.certTime) ? 1 : 0) +
     (timeFault(spec.assertionTime) ? 1 : 0) +
     (audienceMatches ? 0 : 1) +
-    (spec.tamper === "none" ? 0 : 1);
+    (spec.tamper === "none" ? 0 : 1) +
+    (SHAPE_FAULT[shape] ? 1 : 0);
   const name = [
     `${world.kind}`,
     `${spec.idpAlg} cert / ${spec.userAlg} assertion`,
@@ -428,6 +539,7 @@ export async function buildCase(world: World, spec: CaseSpec): Promise<Case> {
     spec.assertionTime === "valid" ? "" : `assertion ${spec.assertionTime}`,
     `aud ${JSON.stringify(aud)} vs ${JSON.stringify(rpAudience)}`,
     spec.tamper === "none" ? "" : `tamper: ${spec.tamper}@${spec.tamperAt.toFixed(2)}`,
+    shape === "standard" ? "" : `shape: ${shape}`,
   ]
     .filter(Boolean)
     .join(", ");
@@ -436,7 +548,7 @@ export async function buildCase(world: World, spec: CaseSpec): Promise<Case> {
     spec,
     assertion: [...certs, assertion].join("~"),
     audience: rpAudience,
-    documents: documentsFor(world, idp),
+    documents: documentsFor(world, idp, shape),
     fallback: identity.fallback ? FALLBACK : undefined,
     serverTrusted: identity.serverTrusted ?? [],
     callerTrusted: identity.callerTrusted,
@@ -458,8 +570,11 @@ export function caseSpecs(): fc.Arbitrary<CaseSpec> {
     assertionTime: fc.constant<TimeVariant>("valid"),
     audience: fc.constantFrom(...okAudiences),
     tamper: fc.constant<Tamper>("none"),
+    shape: fc.constant<Shape>("standard"),
     tamperAt: fc.double({ min: 0, max: 1, noNaN: true }),
   };
+  // The short-signature search signs up to thousands of times: enumerated once per signer, not sampled.
+  const sampledShapes = SHAPES.filter((shape) => shape !== "RSA signature shorter than the modulus");
   return fc.oneof(
     { weight: 1, arbitrary: fc.record(valid) },
     { weight: 2, arbitrary: fc.record({ ...valid, identity: fc.constantFrom(...identities) }) },
@@ -470,6 +585,7 @@ export function caseSpecs(): fc.Arbitrary<CaseSpec> {
       arbitrary: fc.record({ ...valid, audience: fc.integer({ min: 0, max: AUDIENCES.length - 1 }) }),
     },
     { weight: 2, arbitrary: fc.record({ ...valid, tamper: fc.constantFrom(...TAMPERS) }) },
+    { weight: 2, arbitrary: fc.record({ ...valid, shape: fc.constantFrom(...sampledShapes) }) },
     {
       weight: 1,
       arbitrary: fc.record({
@@ -479,6 +595,7 @@ export function caseSpecs(): fc.Arbitrary<CaseSpec> {
         assertionTime: fc.constantFrom(...TIME_VARIANTS),
         audience: fc.integer({ min: 0, max: AUDIENCES.length - 1 }),
         tamper: fc.constantFrom(...TAMPERS),
+        shape: fc.constantFrom(...sampledShapes),
       }),
     },
   );

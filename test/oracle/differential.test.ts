@@ -13,6 +13,7 @@ import {
   KEY_ALGS,
   makeWorld,
   NOW,
+  SHAPES,
   TAMPERS,
   TIME_VARIANTS,
   type World,
@@ -55,6 +56,7 @@ const BASE: CaseSpec = {
   assertionTime: "valid",
   audience: 0,
   tamper: "none",
+  shape: "standard",
   tamperAt: 0.5,
 };
 
@@ -117,6 +119,8 @@ describe.skipIf("unavailable" in loaded)("our verifier against browserid-local-v
         { ...BASE, assertionTime: t },
       ]),
       ...TAMPERS.map((tamper) => ({ ...BASE, tamper })),
+      ...SHAPES.map((shape) => ({ ...BASE, shape })),
+      ...SHAPES.map((shape) => ({ ...BASE, shape, idpAlg: "DS256" as const })),
       ...KEY_ALGS.flatMap((idpAlg) => KEY_ALGS.map((userAlg) => ({ ...BASE, idpAlg, userAlg }))),
     ];
     const outcomes: Outcome[] = [];

@@ -16,6 +16,7 @@ const BASE: CaseSpec = {
   assertionTime: "valid",
   audience: 0,
   tamper: "none",
+  shape: "standard",
   tamperAt: 0.5,
 };
 const audience = (rp: string) =>

@@ -146,6 +146,7 @@ export function verifyIsolated(request: MozillaVerifyRequest, timeoutMs = 5_000)
  * fault depends on the verifier's order.
  */
 export function categoryOfMozillaReason(reason: string): FailureCategory | "chain" | "unknown" {
+  // First match wins: a bad key inside a support document is a discovery failure, as Mozilla reports it.
   const rules: [RegExp, FailureCategory | "chain"][] = [
     [/^certificate chaining is not yet allowed/, "chain"],
     [/^audience mismatch/, "audience"],
@@ -155,11 +156,13 @@ export function categoryOfMozillaReason(reason: string): FailureCategory | "chai
     [/^invalid signature$/, "signature"],
     [/^algorithms do not match$/, "algorithm"],
     [/^no such algorithm/, "algorithm"],
-    [/bad key size|Cannot read properties of null/, "key"],
     [
       /is not a browserid primary|^timeout trying to load|^bad support document|^Circular reference|^Too many hops|^invalid domain|^no public keys found|^unhandled error while parsing/,
       "discovery",
     ],
+    [/bad key size|Cannot read properties of null/, "key"],
+    // An issuer whose own document says {disabled:true} has no keys: jwcrypto reads .getAlgorithm of undefined.
+    [/Cannot read properties of undefined \(reading 'getAlgorithm'\)/, "discovery"],
     [
       /^(no certificates provided|malformed backed assertion|malformed signature|signed object must have three parts|certs must be an array)|segment: |segment: invalid json/,
       "malformed",
