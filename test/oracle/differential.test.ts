@@ -160,3 +160,62 @@ describe.skipIf("unavailable" in loaded)("our verifier against browserid-local-v
     expect(describeDisagreements(outcomes)).toEqual([]);
   }, 300_000);
 });
+
+describe.skipIf("unavailable" in loaded)("every one-character change of a signed part", () => {
+  const mozilla = (loaded as { mozilla: Mozilla }).mozilla;
+
+  // Each position of both JWS strings gets another base64url character differing in its top bit, so decoded bytes always
+  // change (a change to only the bits base64url drops at a segment's end would be the lenient-decoding divergence).
+  // Both verifiers must refuse every one.
+  it.each(["jwcrypto", "node"] as const)(
+    "%s-signed RS256 certificate + DS128 assertion",
+    async (kind) => {
+      const world = await makeWorld(kind, mozilla);
+      const base = await buildCase(world, {
+        idpAlg: "RS256",
+        userAlg: "DS128",
+        identity: "primary",
+        certTime: "valid",
+        assertionTime: "valid",
+        audience: 0,
+        tamper: "none",
+        shape: "standard",
+        tamperAt: 0,
+      });
+      const verifier = createAssertionVerifier(settings(undefined, []), {
+        now: () => NOW,
+        fetchJson: fetcherFor(base.documents),
+      });
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const ourOkays: number[] = [];
+      const mozillaOkays: number[] = [];
+      let tried = 0;
+      for (let i = 0; i < base.assertion.length; i++) {
+        const c = base.assertion[i] ?? "";
+        if (c === "." || c === "~") continue;
+        const changed = `${base.assertion.slice(0, i)}${alphabet[(alphabet.indexOf(c) + 32) % 64]}${base.assertion.slice(i + 1)}`;
+        tried++;
+        const ours = await verifier.verify({ assertion: changed, audience: base.audience });
+        if (ours.status === "okay") ourOkays.push(i);
+        const theirs = await mozilla.verify({
+          assertion: changed,
+          audience: base.audience,
+          now: NOW,
+          documents: base.documents,
+        });
+        if (theirs.status === "okay") {
+          const next = base.assertion[i + 1];
+          mozillaOkays.push(
+            next === "~" || next === undefined ? "last character of a signature" : `position ${i}`,
+          );
+        }
+      }
+    expect(tried).toBeGreaterThan(1_000);
+      expect(ourOkays).toEqual([]);
+      expect(new Set(mozillaOkays)).toEqual(
+        new Set(mozillaOkays.length ? ["last character of a signature"] : []),
+      );
+    },
+    300_000,
+  );
+});
