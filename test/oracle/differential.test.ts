@@ -203,14 +203,9 @@ describe.skipIf("unavailable" in loaded)("every one-character change of a signed
           now: NOW,
           documents: base.documents,
         });
-        if (theirs.status === "okay") {
-          const next = base.assertion[i + 1];
-          mozillaOkays.push(
-            next === "~" || next === undefined ? "last character of a signature" : `position ${i}`,
-          );
-        }
+        if (theirs.status === "okay") mozillaOkays.push(i);
       }
-    expect(tried).toBeGreaterThan(1_000);
+      expect(tried).toBeGreaterThan(1_000);
       expect(ourOkays).toEqual([]);
       expect(new Set(mozillaOkays)).toEqual(
         new Set(mozillaOkays.length ? ["last character of a signature"] : []),
