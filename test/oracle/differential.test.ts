@@ -207,9 +207,7 @@ describe.skipIf("unavailable" in loaded)("every one-character change of a signed
       }
       expect(tried).toBeGreaterThan(1_000);
       expect(ourOkays).toEqual([]);
-      expect(new Set(mozillaOkays)).toEqual(
-        new Set(mozillaOkays.length ? ["last character of a signature"] : []),
-      );
+      expect(mozillaOkays).toEqual([]);
     },
     300_000,
   );
