@@ -429,6 +429,21 @@ describe.skipIf("unavailable" in loaded)("divergences: where Mozilla is wrong, w
     expect(r.ours).toEqual(rejected("email"));
   });
 
+  // With a trusted issuer Mozilla validates no email: it answers okay with whatever string the certificate holds —
+  // upper case, newlines, two @ (Persona Bug 1253495 class: unvalidated data handed to relying parties).
+  it.each(["alice@Example.com", "a\n@example.com", "a@b.example@example.com"])(
+    "trusted issuer certifying the invalid email %j: Mozilla okay with that string, we reject",
+    async (email) => {
+      const r = await both({
+        assertion: `${validCert({ email })}~${validAssertion()}`,
+        documents: docs,
+        trustedIssuers: ["example.com"],
+      });
+      expect(r.mozilla).toEqual(expect.objectContaining({ status: "okay", email }));
+      expect(r.ours).toEqual(rejected("email"));
+    },
+  );
+
   // Both reject; only the failure family differs. On Node 20, url.parse takes "(exam)ple.com" for a host, so Mozilla
   // looks the domain up, finds nothing and reports the issuer; its own test (written on older Node) expected the
   // "no email" answer, which is ours.
