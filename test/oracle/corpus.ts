@@ -107,10 +107,15 @@ function documentsFor(world: World, idp: Signer, shape: Shape): IssuerDocuments 
           ? supportDocument(world.rsa3072.publicKey)
           : shape === "issuer document disabled"
             ? { body: JSON.stringify({ disabled: true }) }
-            : supportDocument(idp.publicKey);
+            : shape === 'issuer document disabled: "true"'
+              ? { body: JSON.stringify({ disabled: "true" }) }
+              : shape === "document content-type with charset"
+                ? { ...supportDocument(idp.publicKey), contentType: "application/json; charset=utf-8" }
+                : supportDocument(idp.publicKey);
   const docs: IssuerDocuments = {
     "example.com": primary,
     "deleg.example": delegation("example.com"),
+    "urldeleg.example": delegation("https://example.com"),
     "evil.example": supportDocument(world.evil.publicKey),
     [FALLBACK]: supportDocument(world.fallback.publicKey),
     // Identity bridging (Persona's gmail/yahoo): the fallback's document for ?domain=bridged.example delegates.
@@ -222,6 +227,12 @@ export const IDENTITIES: Record<string, Identity> = {
     fault: true,
   },
   "no email": { issuer: "example.com", signer: "idp", fault: true },
+  "email domain delegates to a URL": {
+    email: "x@urldeleg.example",
+    issuer: "example.com",
+    signer: "idp",
+    fault: true,
+  },
   "email with two @": { email: "a@b.example@example.com", issuer: "example.com", signer: "idp", fault: true },
   "email with newline": { email: "a\n@example.com", issuer: "example.com", signer: "idp", fault: true },
   "issuer without document": {
@@ -358,7 +369,13 @@ export type Shape =
   | "issuer key in JWK form"
   | "issuer publishes RSA-3072"
   | "issuer document disabled"
-  | "RSA signature shorter than the modulus";
+  | "RSA signature shorter than the modulus"
+  | "principal without email, email in sub"
+  | "aud is a number"
+  | "issuer in upper case"
+  | "extra header fields"
+  | "document content-type with charset"
+  | 'issuer document disabled: "true"';
 export const SHAPES: Shape[] = [
   "standard",
   "cert exp in seconds",
@@ -372,6 +389,12 @@ export const SHAPES: Shape[] = [
   "issuer publishes RSA-3072",
   "issuer document disabled",
   "RSA signature shorter than the modulus",
+  "principal without email, email in sub",
+  "aud is a number",
+  "issuer in upper case",
+  "extra header fields",
+  "document content-type with charset",
+  'issuer document disabled: "true"',
 ];
 const SHAPE_FAULT: Record<Shape, boolean> = {
   standard: false,
@@ -386,6 +409,12 @@ const SHAPE_FAULT: Record<Shape, boolean> = {
   "issuer publishes RSA-3072": true,
   "issuer document disabled": true,
   "RSA signature shorter than the modulus": false,
+  "principal without email, email in sub": false,
+  "aud is a number": true,
+  "issuer in upper case": true,
+  "extra header fields": false,
+  "document content-type with charset": false,
+  'issuer document disabled: "true"': true,
 };
 
 /** The same public key in the JWK-ish form jwcrypto also loads (base64url big-endian numbers). */
@@ -490,8 +519,14 @@ export async function buildCase(world: World, spec: CaseSpec): Promise<Case> {
     ...(shape === "extra certificate claims" ? { uuid: "u-1", "fxa-generation": 5 } : {}),
   };
   if (shape === "cert exp in seconds") certPayload.exp = Math.floor(NOW / 1000) + 3600;
+  if (shape === "principal without email, email in sub" && email !== undefined) {
+    certPayload.principal = { "unverified-email": "other@example.com" };
+    certPayload.sub = email;
+  }
+  if (shape === "issuer in upper case") certPayload.iss = identity.issuer.toUpperCase();
   const assertionPayload: Record<string, unknown> = { aud, ...times(spec.assertionTime, 120_000) };
   if (shape === "assertion without aud") delete assertionPayload.aud;
+  if (shape === "aud is a number") assertionPayload.aud = 443;
   const certHeader =
     spec.tamper === "cert header names another alg" ? { alg: OTHER_ALG[certSigner.alg] } : undefined;
   let cert = await certSigner.sign(certPayload, certHeader);
