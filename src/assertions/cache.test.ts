@@ -1,3 +1,4 @@
+// The lookup cache: positive and negative TTLs on an injected clock, one shared load per key, bounded size.
 import { describe, expect, it } from "vitest";
 import { createLookupCache } from "./cache.js";
 
@@ -17,6 +18,17 @@ describe("createLookupCache", () => {
     expect(await cache.get("a", load)).toBe("v1");
     advance(2);
     expect(await cache.get("a", load)).toBe("v2");
+  });
+
+  it("peeks at fresh successful values only", async () => {
+    const { cache, advance } = setup();
+    expect(cache.peek("a")).toBeUndefined();
+    await cache.get("a", async () => "v");
+    expect(cache.peek("a")).toBe("v");
+    await cache.get("b", async () => Promise.reject(new Error("down"))).catch(() => {});
+    expect(cache.peek("b")).toBeUndefined();
+    advance(101);
+    expect(cache.peek("a")).toBeUndefined();
   });
 
   it("remembers failures for the shorter negative TTL", async () => {

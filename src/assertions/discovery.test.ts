@@ -1,3 +1,4 @@
+// Discovery over an injected fetcher: ?domain=, delegation, cycles, hop limit, HTTP refusals, deadlines, caching.
 import { describe, expect, it } from "vitest";
 import { sharedKeyPair, supportDocument } from "../../test/support/browserid.js";
 import { createDiscovery } from "./discovery.js";
@@ -122,6 +123,23 @@ describe("discovery", () => {
     const { discovery } = setup({ "idp.example": () => new Promise(() => {}) }, 50);
     expect(await reason(discovery.lookup("idp.example", "x.example"))).toBe(
       "timeout trying to load well-known for idp.example",
+    );
+  });
+
+  it("gives a whole delegation chain one deadline, not one per hop", async () => {
+    const slow = (doc: unknown) => () =>
+      new Promise<IssuerDocumentResponse>((resolve) => setTimeout(() => resolve(json(doc)), 120));
+    const { discovery } = setup(
+      {
+        "a.example": slow({ authority: "b.example" }),
+        "b.example": slow({ authority: "c.example" }),
+        "c.example": slow(supportDocument(key)),
+      },
+      200,
+    );
+    // Each hop alone fits in 200 ms; the second one ends past the chain's deadline.
+    expect(await reason(discovery.lookup("a.example", "a.example"))).toBe(
+      "timeout trying to load well-known for b.example",
     );
   });
 
