@@ -292,6 +292,25 @@ describe.skipIf("unavailable" in loaded)("divergences: where Mozilla is wrong, w
     expect(r.ours).toEqual(rejected("key"));
   });
 
+  // A degenerate DSA key (y = 1): jwcrypto derives the key size from y's bit length, gets none, and its TypeError text
+  // becomes the reason. Both reject; we say why without leaking an exception.
+  it("DSA user key with y = 1: Mozilla fails with a TypeError's text, we reject the key", async () => {
+    const degenerate = { ...(user.publicKey as KeyObject), y: "1" };
+    const cert = signCertificate(
+      {
+        issuer: "example.com",
+        email: EMAIL,
+        publicKey: degenerate as never,
+        iat: NOW - 1,
+        exp: NOW + 60_000,
+      },
+      idp,
+    );
+    const r = await both({ assertion: `${cert}~${validAssertion()}`, documents: docs });
+    expect(r.mozilla).toEqual(mozillaFails(/^Cannot read properties of null/));
+    expect(r.ours).toEqual(rejected("key"));
+  });
+
   // ---- §4 #4: times. jwcrypto treats a missing, zero or non-numeric exp as "never expires" (HTTP answer: expires 0).
   it.each([
     ["assertion without exp", { exp: undefined }, {}],
