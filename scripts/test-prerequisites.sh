@@ -13,6 +13,17 @@ if ! command -v jsonnet >/dev/null 2>&1; then
   fi
 fi
 
+# The BrowserID differential oracle (test/oracle): Mozilla's libraries in their own package, installed without their
+# install script, which fails on Node 20, then packaged by hand (test/oracle/README.md).
+oracle="$(cd "$(dirname "$0")/.." && pwd)/test/oracle"
+if [ ! -f "$oracle/node_modules/browserid-crypto/libs/all.js" ] || [ ! -f "$oracle/node_modules/browserid-local-verify/package.json" ]; then
+  echo "test prerequisites: installing the BrowserID oracle (test/oracle)"
+  (cd "$oracle" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null 2>&1 \
+    && node node_modules/browserid-crypto/scripts/package.js >/dev/null 2>&1 \
+    && { npm rebuild bignum --loglevel=error >/dev/null 2>&1 || true; }) \
+    || echo "test prerequisites: could not install the BrowserID oracle; differential tests will be skipped"
+fi
+
 if [ -n "${TEST_DATABASE_URL:-}" ]; then exit 0; fi
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1; }
