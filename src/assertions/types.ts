@@ -67,3 +67,18 @@ export interface VerifierSettings {
   negativeCacheTtlMs: number;
   fetch: IssuerFetchSettings;
 }
+
+/** What an issuer's `/.well-known/browserid` answered; the fetcher leaves `body` empty unless status is 200 and JSON. */
+export interface IssuerDocumentResponse {
+  status: number;
+  /** The Content-Type header as received, if any. */
+  contentType: string | undefined;
+  body: string;
+}
+
+/**
+ * Fetches `path` (`/.well-known/browserid?domain=…`) from `host` (`name` or `name:port`). Rejects on any network,
+ * policy, deadline or size failure; the rejection's text is never shown to callers. Injected in tests and the
+ * differential oracle so no network is needed.
+ */
+export type IssuerDocumentFetcher = (host: string, path: string) => Promise<IssuerDocumentResponse>;

@@ -74,6 +74,50 @@ describe("loadConfig", () => {
     ).toBe("production");
   });
 
+  it("serves /verify by default with Mozilla's body limit, no rate limit, no idv member, no fallback", () => {
+    const config = loadConfig({});
+    expect(config.VERIFY_ENABLED).toBe(true);
+    expect(config.VERIFY_BODY_LIMIT_BYTES).toBe(10 * 1024);
+    expect(config.VERIFY_RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(config.VERIFY_IDV_STATUS).toBe(false);
+    expect(config.BROWSERID_FALLBACK_ISSUER).toBeUndefined();
+    expect(config.BROWSERID_TRUSTED_ISSUERS).toEqual([]);
+    expect(config.BROWSERID_HTTP_HOSTS).toEqual([]);
+  });
+
+  it("reads BrowserID host lists and refuses entries that are not host[:port] names", () => {
+    const config = loadConfig({
+      BROWSERID_TRUSTED_ISSUERS: "idp.example.com, login.example.org:8443",
+      BROWSERID_ALLOWED_PRIVATE_HOSTS: "127.0.0.1:4000",
+    });
+    expect(config.BROWSERID_TRUSTED_ISSUERS).toEqual(["idp.example.com", "login.example.org:8443"]);
+    expect(config.BROWSERID_ALLOWED_PRIVATE_HOSTS).toEqual(["127.0.0.1:4000"]);
+    const bad = {
+      BROWSERID_TRUSTED_ISSUERS: "https://idp.example.com",
+      BROWSERID_HTTP_HOSTS: "Idp.Example.com",
+      BROWSERID_FALLBACK_ISSUER: "login.example.com/path",
+      BROWSERID_CLOCK_SKEW_SECONDS: "3600",
+    };
+    let message = "";
+    try {
+      loadConfig(bad);
+    } catch (error) {
+      message = (error as ConfigError).message;
+    }
+    for (const name of Object.keys(bad)) expect(message).toContain(name);
+  });
+
+  it("refuses plain-http issuer hosts in production", () => {
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        ORY_WEBHOOK_SECRET: "x".repeat(32),
+        GATEWAY_PUBLIC_URL: "https://idv.example.com",
+        BROWSERID_HTTP_HOSTS: "idp.internal:8080",
+      }),
+    ).toThrow(/BROWSERID_HTTP_HOSTS: must be empty in production/);
+  });
+
   it("rejects a block message id inside Kratos' own catalogue", () => {
     expect(() => loadConfig({ LOGIN_BLOCK_MESSAGE_ID: "4000001" })).toThrow(/LOGIN_BLOCK_MESSAGE_ID/);
   });

@@ -34,6 +34,9 @@ function productionProblems(config: Config): string[] {
   if (!config.GATEWAY_PUBLIC_URL?.startsWith("https://"))
     problems.push("GATEWAY_PUBLIC_URL: must be an https:// URL in production");
   if (config.LOGIN_FAIL_OPEN) problems.push("LOGIN_FAIL_OPEN: must not be true in production");
+  // Plain-http issuer documents can be rewritten by anyone on the path: a forged key certifies any email.
+  if (config.BROWSERID_HTTP_HOSTS.length > 0)
+    problems.push("BROWSERID_HTTP_HOSTS: must be empty in production (issuer documents only over https)");
   return problems;
 }
 

@@ -20,6 +20,11 @@ const list = (def: string) =>
     );
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+// `host` or `host:port`, lower-case: how BrowserID names issuers and how the issuer fetcher matches hosts.
+const HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/;
+const hostList = (def = "") =>
+  list(def).pipe(z.array(z.string().regex(HOST, "entries must be lower-case host or host:port names")));
 const url = () => z.url({ protocol: /^https?$/ });
 
 /** What the login gate can see: a normalized status, or none at all. */
@@ -211,6 +216,54 @@ export const configSchema = z.object({
   JUMIO_CALLBACK_ALLOWLIST: list("").describe(
     "Comma-separated CIDRs Jumio callbacks may come from (Jumio publishes its callback IPs). Empty: any source.",
   ),
+  VERIFY_ENABLED: bool(true).describe(
+    "Serve the BrowserID Remote Verification API (`POST /verify`, `POST /`, `POST /v2`). `false`: those routes answer 404.",
+  ),
+  VERIFY_BODY_LIMIT_BYTES: int(10 * 1024, 1).describe(
+    "Body limit of the verification routes (→ 413), as Mozilla's verifier (10 KiB).",
+  ),
+  VERIFY_RATE_LIMIT_PER_MINUTE: int(0).describe(
+    "Verification requests allowed per client IP and minute (token bucket, bursts up to the same number; → 429). `0`: no limit. The client IP honours TRUST_PROXY.",
+  ),
+  VERIFY_IDV_STATUS: bool(false).describe(
+    "Add `idv: {status, provider, verified_at}` to an okay answer when the email belongs to a Kratos identity (verified address, active) whose identity verification is approved — only when the certificate's issuer is authoritative for the email's domain or listed in BROWSERID_TRUSTED_ISSUERS, never for caller-sent trusted issuers.",
+  ),
+  VERIFY_IDV_CACHE_SECONDS: int(60).describe(
+    "How long the email → Kratos identity mapping used for the `idv` member is reused (`0`: ask Kratos every time).",
+  ),
+  BROWSERID_FALLBACK_ISSUER: z
+    .string()
+    .regex(HOST, "must be a lower-case host or host:port name")
+    .optional()
+    .describe(
+      "Issuer that may certify emails whose domain has no BrowserID support document (Mozilla used `login.persona.org`). Unset: no fallback.",
+    ),
+  BROWSERID_TRUSTED_ISSUERS: hostList().describe(
+    "Comma-separated issuers (host or host:port) trusted to certify any email, as if authoritative for every domain.",
+  ),
+  BROWSERID_ALLOWED_PRIVATE_HOSTS: hostList().describe(
+    "Comma-separated host or host:port entries whose support documents may be fetched from private or loopback addresses (an internal IdP). Empty: public addresses only.",
+  ),
+  BROWSERID_HTTP_HOSTS: hostList().describe(
+    "Comma-separated host or host:port entries fetched over plain http instead of https (tests and development only; refused in production).",
+  ),
+  BROWSERID_FETCH_TIMEOUT_MS: int(5000, 1).describe(
+    "Total deadline of one support-document fetch, DNS and body included.",
+  ),
+  BROWSERID_FETCH_MAX_BYTES: int(64 * 1024, 1).describe("Largest support document accepted."),
+  BROWSERID_CACHE_TTL_SECONDS: int(600, 1).describe("How long a fetched support document is reused."),
+  BROWSERID_NEGATIVE_CACHE_TTL_SECONDS: int(30).describe(
+    "How long a failed support-document lookup is remembered before it is tried again.",
+  ),
+  BROWSERID_CLOCK_SKEW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(30)
+    .describe(
+      "Clock skew allowed when checking `iat`/`exp` of certificates and assertions (Mozilla allowed none).",
+    ),
 });
 
 export type RawEnv = Record<string, string | undefined>;

@@ -18,6 +18,19 @@ const identitySchema = z
   .passthrough();
 export type KratosIdentity = z.infer<typeof identitySchema>;
 
+// What an email lookup needs of each identity; the rest of Kratos' answer is dropped.
+const identityByEmailSchema = z.array(
+  z.object({
+    id: z.string(),
+    state: z.string().optional(),
+    verifiable_addresses: z
+      .array(z.object({ value: z.string(), verified: z.boolean() }))
+      .nullish()
+      .transform((v) => v ?? []),
+  }),
+);
+export type KratosIdentitySummary = z.output<typeof identityByEmailSchema>[number];
+
 export interface KratosAdminOptions {
   adminUrl: string;
   apiKey?: string | undefined;
@@ -49,6 +62,15 @@ export function createKratosAdmin(options: KratosAdminOptions) {
     },
     async patchIdentity(id: string, ops: JsonPatchOp[]): Promise<KratosIdentity> {
       return asIdentity((await http(identityUrl(id), { method: "PATCH", headers, json: ops })).body);
+    },
+    /** Identities whose credentials identifier is exactly `email` (at most two: one is the only useful answer). */
+    async findIdentitiesByEmail(email: string): Promise<KratosIdentitySummary[]> {
+      const query = new URLSearchParams({ credentials_identifier: email, page_size: "2" });
+      const { body } = await http(`${base}/admin/identities?${query}`, { headers });
+      const parsed = identityByEmailSchema.safeParse(body);
+      if (!parsed.success)
+        throw new AppError("upstream_unavailable", "Kratos answered an unexpected identity list shape");
+      return parsed.data;
     },
     async revokeSessions(id: string): Promise<void> {
       await http(`${identityUrl(id)}/sessions`, { method: "DELETE", headers });

@@ -1,0 +1,106 @@
+// Issuer discovery: /.well-known/browserid with ?domain=, `authority` delegation (≤5 hops, no cycles), cached.
+import { createLookupCache } from "./cache.js";
+import { isValidDomain } from "./domain.js";
+import { AssertionError, fail } from "./errors.js";
+import { IssuerFetchError } from "./fetcher.js";
+import type { VerificationKey } from "./keys.js";
+import { parseSupportDocument, type SupportDocument } from "./support-document.js";
+import type { IssuerDocumentFetcher } from "./types.js";
+
+export const MAX_DELEGATIONS = 5;
+
+export type Discovered =
+  | { type: "supported"; authority: string; keys: VerificationKey[] }
+  | { type: "disabled"; authority: string };
+
+export interface Discovery {
+  /** Follows delegation from `domain`; throws AssertionError("discovery") with a Mozilla-style reason. */
+  lookup(domain: string, principalDomain: string): Promise<Discovered>;
+  clear(): void;
+}
+
+export interface DiscoveryOptions {
+  fetch: IssuerDocumentFetcher;
+  now: () => number;
+  timeoutMs: number;
+  cacheTtlMs: number;
+  negativeCacheTtlMs: number;
+}
+
+function notPrimary(domain: string, detail: string): never {
+  fail("discovery", `${domain} is not a browserid primary - ${detail}`);
+}
+
+function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  // The real fetcher has its own deadline; this one also bounds injected fetchers.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IssuerFetchError("timeout")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createDiscovery(options: DiscoveryOptions): Discovery {
+  const cache = createLookupCache<SupportDocument>({
+    now: options.now,
+    ttlMs: options.cacheTtlMs,
+    negativeTtlMs: options.negativeCacheTtlMs,
+  });
+
+  async function load(domain: string, principalDomain: string): Promise<SupportDocument> {
+    const path = `/.well-known/browserid?domain=${encodeURIComponent(principalDomain)}`;
+    let response: Awaited<ReturnType<IssuerDocumentFetcher>>;
+    try {
+      response = await deadline(options.fetch(domain, path), options.timeoutMs);
+    } catch (error) {
+      // Network detail stays server-side: echoing it made Mozilla's verifier an internal port-scan oracle.
+      if (error instanceof IssuerFetchError && error.code === "timeout") {
+        fail("discovery", `timeout trying to load well-known for ${domain}`);
+      }
+      if (error instanceof IssuerFetchError && error.code === "too_large") {
+        notPrimary(domain, "support document too large");
+      }
+      return notPrimary(domain, "could not fetch /.well-known/browserid");
+    }
+    if ([301, 302, 303, 307, 308].includes(response.status)) {
+      notPrimary(domain, "redirection not supported for support documents");
+    }
+    if (response.status !== 200) notPrimary(domain, "non-200 response code to /.well-known/browserid");
+    if (!response.contentType?.toLowerCase().startsWith("application/json")) {
+      notPrimary(domain, 'non "application/json" response to /.well-known/browserid');
+    }
+    return parseSupportDocument(domain, response.body);
+  }
+
+  function document(domain: string, principalDomain: string): Promise<SupportDocument> {
+    if (!isValidDomain(domain)) fail("discovery", `invalid domain: ${domain.slice(0, 64)}`);
+    // Keyed by both: bridging IdPs serve a different document per ?domain=.
+    return cache.get(`${domain} ${principalDomain}`, () => load(domain, principalDomain));
+  }
+
+  return {
+    async lookup(domain, principalDomain) {
+      const chain = [domain];
+      let current = domain;
+      for (;;) {
+        const doc = await document(current, principalDomain);
+        if (doc.type === "disabled") return { type: "disabled", authority: current };
+        if (doc.type === "supported") return { type: "supported", authority: current, keys: doc.keys };
+        const next = doc.authority;
+        if (chain.includes(next)) {
+          fail("discovery", `Circular reference in delegating authority: ${[...chain, next].join(" > ")}`);
+        }
+        chain.push(next);
+        if (chain.length > MAX_DELEGATIONS + 1) {
+          fail("discovery", `Too many hops while delegating authority: ${chain.join(" > ")}`);
+        }
+        current = next;
+      }
+    },
+    clear: () => cache.clear(),
+  };
+}
+
+export function isDiscoveryFailure(error: unknown): error is AssertionError {
+  return error instanceof AssertionError && error.category === "discovery";
+}
