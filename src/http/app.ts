@@ -16,6 +16,7 @@ import { registerHealth } from "./health.js";
 import { createLoginGateRoute } from "./login-gate-route.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
+import { registerVerify, type VerifyRouteDeps } from "./verify.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -37,6 +38,8 @@ export interface AppDeps {
     publicUrl: string;
   };
   onEventStored(): void;
+  /** The Remote Verification API (`POST /verify`, `/`, `/v2`); absent when VERIFY_ENABLED is off. */
+  verify?: Omit<VerifyRouteDeps, "metrics"> | undefined;
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -105,5 +108,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     initiation: deps.initiation,
     kratosPublic: deps.kratosPublic,
   });
+  if (deps.verify) await registerVerify(app, { ...deps.verify, metrics: deps.metrics });
   return app;
 }

@@ -28,6 +28,12 @@ export function createMetrics() {
         allowedLogins = 0;
       },
     }),
+    verifications: new Counter({
+      name: "idv_verify_total",
+      help: "Remote Verification API requests by route and outcome (okay, failure, bad_request, rate_limited, error).",
+      labelNames: ["route", "outcome"] as const,
+      registers: [registry],
+    }),
     jobs: new Counter({
       name: "idv_jobs_total",
       help: "Worker jobs by queue, kind and outcome (done, retry, dead).",
