@@ -1,5 +1,6 @@
 // The raw limit of /verify: node:crypto alone checking the same two signatures (certificate, then assertion) of
-// the same pool the gateway gets, in a loop on one core; prints {"verifications","seconds","cpuSeconds"}.
+// the same pool the gateway gets, in a loop on one core; prints {"verifications","seconds","cpuSeconds",
+// "machineSeconds"} (machineSeconds: CPU the whole machine was busy meanwhile, to tell what others took).
 // Usage: node bench/raw-verify.mjs <pool.json> <seconds>. Keys are imported once: only the checks are timed.
 import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -55,11 +56,23 @@ function loop(ms) {
 }
 
 loop(500); // warm-up: JIT, OpenSSL's per-key caches
+/** CPU seconds the whole machine has spent busy so far (as bench/processes.ts reads it). */
+function machineBusySeconds() {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n", 1)[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+const machineBefore = machineBusySeconds();
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const verifications = loop(seconds * 1000);
 const elapsed = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
+const machineSeconds = machineBusySeconds() - machineBefore;
 process.stdout.write(
-  `${JSON.stringify({ verifications, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`,
+  `${JSON.stringify({ verifications, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, machineSeconds })}\n`,
 );

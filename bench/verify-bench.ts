@@ -2,7 +2,8 @@
 // gateway's core) then the gateway on that one core: closed-loop at its maximum rate, then paced at a fixed rate.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -137,18 +138,49 @@ function pin(pid: number, cpuList: string): void {
   if (result.status !== 0) throw new Error(`taskset ${cpuList} ${pid} failed: ${result.stderr}`);
 }
 
+interface Issuer {
+  server: Server;
+  port: number;
+  /** The CA file the gateway must trust (NODE_EXTRA_CA_CERTS), or undefined when served over plain http. */
+  caFile: string | undefined;
+  serve(doc: string): void;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with the openssl CLI, so the gateway fetches the issuer over https
+ * as in production (BROWSERID_HTTP_HOSTS is refused there); undefined when openssl is missing.
+ */
+function selfSignedCertificate(dir: string): { key: string; cert: string; file: string } | undefined {
+  const keyFile = join(dir, "issuer-key.pem");
+  const certFile = join(dir, "issuer-cert.pem");
+  const made = spawnSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"],
+      ...["-keyout", keyFile, "-out", certFile, "-subj", "/CN=127.0.0.1"],
+      ...["-addext", "subjectAltName=IP:127.0.0.1"],
+    ],
+    { encoding: "utf8" },
+  );
+  if (made.status !== 0) return undefined;
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), file: certFile };
+}
+
 /** Serves the issuer's support document on loopback; the gateway fetches it once, then uses its cache. */
-async function startIssuer(): Promise<{ server: Server; port: number; serve(doc: string): void }> {
+async function startIssuer(dir: string): Promise<Issuer> {
   let document = "{}";
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith("/.well-known/browserid")) {
       res.writeHead(200, { "content-type": JSON_TYPE }).end(document);
     } else res.writeHead(404).end();
-  });
+  };
+  const tls = selfSignedCertificate(dir);
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    caFile: tls?.file,
     serve: (doc) => {
       document = doc;
     },
@@ -218,20 +250,23 @@ async function measureRaw(
   });
   const ownCpu = process.cpuUsage();
   const started = Date.now();
-  // taskset execs node in place: the pid is node's.
-  const sampler = sampleProcess(child.pid ?? -1);
   const code = await new Promise<number | null>((done) => child.once("exit", done));
-  const sample = sampler.stop();
   const own = process.cpuUsage(ownCpu);
   if (code !== 0) throw new Error(`raw-verify exited ${code}: ${err}`);
-  const result = JSON.parse(out) as { verifications: number; seconds: number; cpuSeconds: number };
+  const result = JSON.parse(out) as {
+    verifications: number;
+    seconds: number;
+    cpuSeconds: number;
+    machineSeconds: number;
+  };
   return {
     pair,
     run,
     rate: result.verifications / result.seconds,
     cpuUs: (result.cpuSeconds / result.verifications) * 1e6,
-    machineCpu: sample.machineCpu,
-    cpu: sample.cpu,
+    // The child measured the machine over exactly its timed loop.
+    machineCpu: result.machineSeconds / result.seconds,
+    cpu: result.cpuSeconds / result.seconds,
     generatorCpu: (own.user + own.system) / 1e6 / ((Date.now() - started) / 1000),
   };
 }
@@ -320,16 +355,28 @@ export function verifyBaseEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** The gateway settings for /verify: the loopback issuer allowed over plain http, long cache, no rate limit. */
-function verifyEnv(base: NodeJS.ProcessEnv, sqlitePath: string, issuer: string): NodeJS.ProcessEnv {
+/**
+ * The gateway settings for /verify: the loopback issuer allowed (over https with its certificate trusted, or else
+ * over plain http, which only a non-production gateway accepts), a cache outliving the run, no rate limit.
+ */
+function verifyEnv(
+  base: NodeJS.ProcessEnv,
+  sqlitePath: string,
+  host: string,
+  issuer: Issuer,
+): NodeJS.ProcessEnv {
   return {
     ...base,
+    ...(issuer.caFile
+      ? { NODE_EXTRA_CA_CERTS: issuer.caFile }
+      : { NODE_ENV: "development", BROWSERID_HTTP_HOSTS: host }),
     SQLITE_PATH: sqlitePath,
     WORKER_ENABLED: "false",
-    BROWSERID_HTTP_HOSTS: issuer,
-    BROWSERID_ALLOWED_PRIVATE_HOSTS: issuer,
-    BROWSERID_CACHE_TTL_MS: String(3_600_000),
-    BROWSERID_RATE_LIMIT: "0",
+    VERIFY_ENABLED: "true",
+    VERIFY_RATE_LIMIT_PER_MINUTE: "0",
+    VERIFY_IDV_STATUS: "false",
+    BROWSERID_ALLOWED_PRIVATE_HOSTS: host,
+    BROWSERID_CACHE_TTL_SECONDS: String(6 * 3600),
   };
 }
 
@@ -345,14 +392,18 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<strin
       ? `POST /verify: gateway and raw limit pinned to cpu ${serverCore}, load generator to cpu ${generatorCores}`
       : `POST /verify: cannot pin (${allowed.length} cpu, taskset ${hasTaskset() ? "present" : "missing"}): figures are not one-core figures`,
   );
-  const issuer = await startIssuer();
+  const issuer = await startIssuer(options.dir);
+  if (!issuer.caFile)
+    console.log(
+      "  (openssl missing: the issuer is served over http, the gateway runs with NODE_ENV=development)",
+    );
   if (generatorCores) pin(process.pid, generatorCores);
   const raws: RawRun[] = [];
   const gateways: GatewayRun[] = [];
   try {
     const host = `127.0.0.1:${issuer.port}`;
     const sqlitePath = join(options.dir, "verify.db");
-    const env = verifyEnv(verifyBaseEnv(), sqlitePath, host);
+    const env = verifyEnv(verifyBaseEnv(), sqlitePath, host, issuer);
     await runNode([CLI, "migrate"], env);
     // Long enough for every run (pool generation, runs, retries) with room to spare.
     const validForMs = 6 * 3_600_000;
