@@ -1,8 +1,10 @@
 // Composition root: config → store → providers → domain → worker + HTTP app, and an orderly close.
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import { createAssertionVerifier, type VerifierDeps } from "./assertions/index.js";
 import { publicBaseUrl } from "./config/load.js";
 import type { Config } from "./config/schema.js";
+import { createIdvLookup } from "./domain/assertion-idv.js";
 import type { DomainDeps } from "./domain/deps.js";
 import { createEventProcessing } from "./domain/events.js";
 import { createIdentitySync } from "./domain/identity-sync.js";
@@ -14,6 +16,7 @@ import { createKratosAdmin } from "./identity/kratos-admin.js";
 import { createKratosPublic } from "./identity/kratos-public.js";
 import type { FetchLike } from "./lib/http-client.js";
 import { createMetrics } from "./lib/metrics.js";
+import { createRateLimiter } from "./lib/rate-limit.js";
 import { type Runtime, systemRuntime } from "./lib/runtime.js";
 import type { ProviderStatus } from "./providers/provider.js";
 import { configureProviders } from "./providers/registry.js";
@@ -25,6 +28,8 @@ export interface GatewayOptions {
   runtime?: Runtime;
   logger?: Logger;
   fetch?: FetchLike;
+  /** The BrowserID verifier's clock and issuer-document fetcher (tests, benchmarks). */
+  verifierDeps?: VerifierDeps;
 }
 
 export interface Gateway {
@@ -61,6 +66,55 @@ export function openConfiguredStore(config: Config, logger: Logger): Store {
     onPoolError: (error) =>
       logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),
   });
+}
+
+/** The Remote Verification API's pieces: the verifier from BROWSERID_* settings, the rate limit, the idv lookup. */
+function createVerifyDeps(config: Config, deps: DomainDeps, logger: Logger, options: GatewayOptions) {
+  const verifier = createAssertionVerifier(
+    {
+      fallbackIssuer: config.BROWSERID_FALLBACK_ISSUER,
+      trustedIssuers: config.BROWSERID_TRUSTED_ISSUERS,
+      clockSkewMs: config.BROWSERID_CLOCK_SKEW_SECONDS * 1000,
+      cacheTtlMs: config.BROWSERID_CACHE_TTL_SECONDS * 1000,
+      negativeCacheTtlMs: config.BROWSERID_NEGATIVE_CACHE_TTL_SECONDS * 1000,
+      fetch: {
+        allowedPrivateHosts: config.BROWSERID_ALLOWED_PRIVATE_HOSTS,
+        httpHosts: config.BROWSERID_HTTP_HOSTS,
+        timeoutMs: config.BROWSERID_FETCH_TIMEOUT_MS,
+        maxBytes: config.BROWSERID_FETCH_MAX_BYTES,
+      },
+    },
+    options.verifierDeps,
+  );
+  // A relying party waits on this lookup: a short deadline of its own, not the worker's outbound timeout.
+  const kratos = createKratosAdmin({
+    adminUrl: config.KRATOS_ADMIN_URL,
+    apiKey: config.ORY_API_KEY,
+    timeoutMs: Math.min(config.OUTBOUND_TIMEOUT_MS, 2000),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const idv = config.VERIFY_IDV_STATUS
+    ? createIdvLookup({
+        findIdentities: (email) => kratos.findIdentitiesByEmail(email),
+        readStatus: deps.store.readGate,
+        clock: deps.runtime.clock,
+        cacheTtlMs: config.VERIFY_IDV_CACHE_SECONDS * 1000,
+        onUnavailable: (what, error) =>
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error), what },
+            "idv member left out of /verify answers for 5 s: lookup failed",
+          ),
+      })
+    : undefined;
+  return {
+    verifier,
+    idv,
+    rateLimiter: createRateLimiter({
+      perMinute: config.VERIFY_RATE_LIMIT_PER_MINUTE,
+      clock: deps.runtime.clock,
+    }),
+    bodyLimit: config.VERIFY_BODY_LIMIT_BYTES,
+  };
 }
 
 export async function buildGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -140,6 +194,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       publicUrl,
     },
     onEventStored: config.WORKER_ENABLED ? () => worker.wake() : () => {},
+    verify: config.VERIFY_ENABLED ? createVerifyDeps(config, deps, logger, options) : undefined,
   });
 
   return {
