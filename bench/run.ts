@@ -1,6 +1,6 @@
 // `npm run bench`: builds, then loads a bare node:http server and the gateway in turn (bare, gateway, × runs)
 // on POST /{persona,onfido,jumio}/validate and /{persona,onfido,jumio}/callback, and prints every run, the
-// medians and a verdict per target.
+// medians and a verdict per target; then POST /verify against the raw node:crypto limit (bench/verify-bench.ts).
 // A measurement, not a test: exits 0 whatever the figures, non-zero only when something crashed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
