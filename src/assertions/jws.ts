@@ -7,6 +7,8 @@ export interface ParsedJws {
   payload: Record<string, unknown>;
   /** ASCII `header.payload`, what the signature covers. */
   signingInput: string;
+  /** The same as bytes, made once (certificates are cached, so their bytes are too). */
+  signedBytes: Buffer;
   signature: Buffer;
 }
 
@@ -19,6 +21,7 @@ export interface BackedAssertion {
 export const MAX_BACKED_ASSERTION_CHARS = 16 * 1024;
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
+const B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /**
  * Strict base64url: alphabet only, no padding, canonical (unused trailing bits zero). jwcrypto skipped foreign
@@ -26,10 +29,14 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
  * many spellings, so we refuse them.
  */
 export function decodeBase64url(segment: string): Buffer | undefined {
-  if (!B64URL.test(segment) || segment.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(segment, "base64url");
-  if (bytes.toString("base64url") !== segment) return undefined;
-  return bytes;
+  const rest = segment.length % 4;
+  if (rest === 1 || !B64URL.test(segment)) return undefined;
+  // Canonical: the bits the last character carries beyond the final byte must be zero.
+  if (rest !== 0) {
+    const last = B64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1));
+    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
+  return Buffer.from(segment, "base64url");
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -59,16 +66,23 @@ export function parseJws(jws: string): ParsedJws {
   const payload = decodeJson(payloadSegment, "payload");
   const signature = decodeBase64url(signatureSegment);
   if (!signature || signature.length === 0) fail("malformed", "malformed signature");
-  return { alg: header.alg, payload, signingInput: `${headerSegment}.${payloadSegment}`, signature };
+  const signingInput = `${headerSegment}.${payloadSegment}`;
+  return { alg: header.alg, payload, signingInput, signedBytes: Buffer.from(signingInput, "latin1"), signature };
 }
 
-export function parseBackedAssertion(input: unknown): BackedAssertion {
+/** Splits `cert~assertion`; exactly one certificate. */
+export function splitBackedAssertion(input: unknown): { certificate: string; assertion: string } {
   if (typeof input !== "string") fail("malformed", "malformed backed assertion");
   if (input.length > MAX_BACKED_ASSERTION_CHARS) fail("malformed", "malformed backed assertion");
   const parts = input.split("~");
   if (parts.length < 2) fail("malformed", "no certificates provided");
   // Mozilla verified chains and then refused them; we refuse before doing any work.
   if (parts.length > 2) fail("malformed", "certificate chaining is not yet allowed");
-  const [cert = "", assertion = ""] = parts;
-  return { certificate: parseJws(cert), assertion: parseJws(assertion) };
+  const [certificate = "", assertion = ""] = parts;
+  return { certificate, assertion };
+}
+
+export function parseBackedAssertion(input: unknown): BackedAssertion {
+  const { certificate, assertion } = splitBackedAssertion(input);
+  return { certificate: parseJws(certificate), assertion: parseJws(assertion) };
 }

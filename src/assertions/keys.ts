@@ -10,8 +10,8 @@ export type VerificationKey =
   | { kind: "rsa"; alg: "RS128" | "RS256"; keyObject: KeyObject; modulusBytes: number }
   | { kind: "dsa"; alg: "DS128" | "DS256"; keyObject: KeyObject; group: DsaGroup; qBytes: Buffer };
 
-// Longest numbers we read: a 2049-bit modulus is 617 decimal digits; anything much longer is refused unread.
-const MAX_DECIMAL = 640;
+// Longest numbers we read (4096-bit moduli are 1234 digits, read only to say "bad key size"); longer is refused unread.
+const MAX_DECIMAL = 1300;
 const MAX_HEX = 520;
 const MAX_B64 = 360;
 const DECIMAL = /^[1-9][0-9]*$/;

@@ -11,8 +11,8 @@ function isZero(bytes: Buffer): boolean {
  * True only for a valid signature. Out-of-range DSA components are refused before OpenSSL sees them: Mozilla's
  * DSA accepted (r=1, s=q) for any message, so the range is checked here explicitly as well.
  */
-export function verifySignature(key: VerificationKey, signingInput: string, signature: Buffer): boolean {
-  const data = Buffer.from(signingInput, "latin1");
+export function verifySignature(key: VerificationKey, signed: string | Buffer, signature: Buffer): boolean {
+  const data = typeof signed === "string" ? Buffer.from(signed, "latin1") : signed;
   try {
     if (key.kind === "rsa") {
       if (signature.length > key.modulusBytes) return false;

@@ -1,11 +1,12 @@
 // Verifies one backed assertion: local checks first (parse, user key, assertion signature, times, audience, email),
 // then the network (issuer key, certificate signature, authority for the email's domain).
 import { compareAudiences } from "./audience.js";
-import { assertionAudience, certificateClaims, checkTimes } from "./claims.js";
+import { parseCertificate } from "./certificate-cache.js";
+import { assertionAudience, checkTimes } from "./claims.js";
 import { createDiscovery, type Discovered } from "./discovery.js";
 import { AssertionError, fail } from "./errors.js";
 import { createIssuerFetcher } from "./fetcher.js";
-import { parseBackedAssertion } from "./jws.js";
+import { parseJws, splitBackedAssertion } from "./jws.js";
 import { requireAlg, type VerificationKey } from "./keys.js";
 import { verifySignature } from "./signatures.js";
 import type {
@@ -26,7 +27,7 @@ const NO_EMAIL = "untrusted assertion, doesn't contain an email, and issuer is u
 function verifyCertificate(
   keys: readonly VerificationKey[],
   alg: string,
-  input: string,
+  input: Buffer,
   signature: Buffer,
 ): void {
   const candidates = keys.filter((key) => key.alg === alg);
@@ -65,13 +66,14 @@ export function createAssertionVerifier(
   }
 
   async function run(input: VerifyInput): Promise<Verdict> {
-    const { certificate, assertion } = parseBackedAssertion(input.assertion);
+    const parts = splitBackedAssertion(input.assertion);
+    const { jws: certificate, claims: cert } = parseCertificate(parts.certificate);
+    const assertion = parseJws(parts.assertion);
     if (typeof input.audience !== "string")
       fail("audience", "audience mismatch: the audience is not a string");
-    const cert = certificateClaims(certificate.payload);
 
     requireAlg(cert.userKey, assertion.alg);
-    if (!verifySignature(cert.userKey, assertion.signingInput, assertion.signature)) {
+    if (!verifySignature(cert.userKey, assertion.signedBytes, assertion.signature)) {
       fail("signature", "invalid signature");
     }
     const at = now();
@@ -93,7 +95,7 @@ export function createAssertionVerifier(
     }
     if (root.type !== "supported")
       fail("discovery", `can't get public key for ${issuer}: browserid is disabled`);
-    verifyCertificate(root.keys, certificate.alg, certificate.signingInput, certificate.signature);
+    verifyCertificate(root.keys, certificate.alg, certificate.signedBytes, certificate.signature);
 
     const okay = (issuerAuthoritative: boolean): Verdict => ({
       status: "okay",

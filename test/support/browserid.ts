@@ -127,8 +127,9 @@ export interface CertificateClaims {
   issuer?: string | undefined;
   email?: string | undefined;
   publicKey?: BrowserIdPublicKey | undefined;
-  iat?: number | undefined;
-  exp?: number | undefined;
+  /** Milliseconds; any value is allowed so tests can build malformed certificates. */
+  iat?: unknown;
+  exp?: unknown;
   [claim: string]: unknown;
 }
 
@@ -150,8 +151,9 @@ export function signCertificate(
 }
 
 export interface AssertionClaims {
-  aud?: string | undefined;
-  exp?: number | undefined;
+  aud?: unknown;
+  /** Milliseconds; any value is allowed so tests can build malformed assertions. */
+  exp?: unknown;
   [claim: string]: unknown;
 }
 
