@@ -332,7 +332,7 @@ async function measureGateway(
     };
     if (record.bad > 0)
       console.log(
-        `  !! ${record.bad} bad answers (warm-up ${warmFailures}, max ${maxBad}, paced ${paced.bad + paced.errors}); server output:\n${server.output()}`,
+        `  !! ${record.bad} bad answers (warm-up ${warmFailures}, max ${maxBad}, paced ${paced.bad} wrong and ${paced.errors} socket errors or timeouts); server output:\n${server.output()}`,
       );
     return record;
   } finally {
