@@ -84,7 +84,8 @@ function createVerifyDeps(config: Config, deps: DomainDeps, logger: Logger, opti
         maxBytes: config.BROWSERID_FETCH_MAX_BYTES,
       },
     },
-    options.verifierDeps,
+    // The gateway's clock, so a test that freezes time freezes certificate and assertion expiry too.
+    { now: () => deps.runtime.clock.now(), ...options.verifierDeps },
   );
   // A relying party waits on this lookup: a short deadline of its own, not the worker's outbound timeout.
   const kratos = createKratosAdmin({

@@ -28,6 +28,11 @@ describe("compareAudiences", () => {
     ["rp.example", "rp.example", "scheme mismatch"],
     ["https://rp.example", "https://rp.example?x=1", "has non-empty path"],
     ["https://xn--bcher-kva.example", "https://bücher.example", undefined],
+    ["https://rp.example", "https://rp.example#top", undefined],
+    ["https://rp.example", "https://rp.example/#top", undefined],
+    ["https://rp.example", "https://rp.example/?q#top", "has non-empty path"],
+    ["https://rp.example", "https://rp.example:0443", "port mismatch"],
+    ["http://rp.example:8080", "rp.example:08080", "port mismatch"],
   ])("aud %j vs RP %j → %s", (want, got, expected) => {
     expect(compareAudiences(want, got)).toBe(expected);
   });

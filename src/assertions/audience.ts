@@ -32,8 +32,12 @@ function splitOrigin(scheme: string, rest: string): Origin {
     path = host.slice(invalid) + path;
     host = host.slice(0, invalid);
   }
+  // url.parse keeps a fragment out of the path (so "https://rp.example#top" has no path) but a query in it.
+  const fragment = path.indexOf("#");
+  if (fragment !== -1) path = path.slice(0, fragment);
+  // Ports compare as the strings written, as Mozilla's did: ":0443" is not ":443".
   const explicitPort = portMatch?.[2] ?? "";
-  const port = explicitPort !== "" ? String(Number(explicitPort)) : scheme === "https" ? "443" : "80";
+  const port = explicitPort !== "" ? explicitPort : scheme === "https" ? "443" : "80";
   return { scheme, host: normaliseHost(host), port, path };
 }
 

@@ -19,6 +19,17 @@ describe("createLookupCache", () => {
     expect(await cache.get("a", load)).toBe("v2");
   });
 
+  it("peeks at fresh successful values only", async () => {
+    const { cache, advance } = setup();
+    expect(cache.peek("a")).toBeUndefined();
+    await cache.get("a", async () => "v");
+    expect(cache.peek("a")).toBe("v");
+    await cache.get("b", async () => Promise.reject(new Error("down"))).catch(() => {});
+    expect(cache.peek("b")).toBeUndefined();
+    advance(101);
+    expect(cache.peek("a")).toBeUndefined();
+  });
+
   it("remembers failures for the shorter negative TTL", async () => {
     const { cache, advance } = setup();
     let loads = 0;

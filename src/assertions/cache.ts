@@ -3,11 +3,15 @@
 interface Entry<V> {
   expiresAt: number;
   settled: boolean;
+  /** Set once the load succeeded, so hits need no promise. */
+  value?: V;
   promise: Promise<V>;
 }
 
 export interface LookupCache<V> {
   get(key: string, load: () => Promise<V>): Promise<V>;
+  /** A fresh successful value, synchronously (the hot path: no promise, no microtask). */
+  peek(key: string): V | undefined;
   clear(): void;
   readonly size: number;
 }
@@ -37,7 +41,8 @@ export function createLookupCache<V>(options: LookupCacheOptions): LookupCache<V
       if (existing && (!existing.settled || existing.expiresAt > now())) return existing.promise;
       const entry: Entry<V> = { expiresAt: Number.POSITIVE_INFINITY, settled: false, promise: load() };
       entry.promise.then(
-        () => {
+        (value) => {
+          entry.value = value;
           entry.settled = true;
           entry.expiresAt = now() + ttlMs;
         },
@@ -48,6 +53,10 @@ export function createLookupCache<V>(options: LookupCacheOptions): LookupCache<V
       );
       store(key, entry);
       return entry.promise;
+    },
+    peek(key) {
+      const entry = entries.get(key);
+      return entry?.settled && entry.expiresAt > now() ? entry.value : undefined;
     },
     clear: () => entries.clear(),
     get size() {

@@ -44,8 +44,8 @@ function certifiedEmail(payload: Record<string, unknown>): string | undefined {
   if (typeof principal === "object" && principal !== null && !Array.isArray(principal)) {
     const email = (principal as Record<string, unknown>).email;
     if (typeof email === "string") return email;
-    return undefined;
   }
+  // Mozilla's own test client put the email in `sub`.
   return typeof payload.sub === "string" ? payload.sub : undefined;
 }
 

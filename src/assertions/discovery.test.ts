@@ -125,6 +125,23 @@ describe("discovery", () => {
     );
   });
 
+  it("gives a whole delegation chain one deadline, not one per hop", async () => {
+    const slow = (doc: unknown) => () =>
+      new Promise<IssuerDocumentResponse>((resolve) => setTimeout(() => resolve(json(doc)), 120));
+    const { discovery } = setup(
+      {
+        "a.example": slow({ authority: "b.example" }),
+        "b.example": slow({ authority: "c.example" }),
+        "c.example": slow(supportDocument(key)),
+      },
+      200,
+    );
+    // Each hop alone fits in 200 ms; the second one ends past the chain's deadline.
+    expect(await reason(discovery.lookup("a.example", "a.example"))).toBe(
+      "timeout trying to load well-known for b.example",
+    );
+  });
+
   it("maps fetcher limits to reasons", async () => {
     const { discovery } = setup({ "big.example": new IssuerFetchError("too_large") });
     expect(await reason(discovery.lookup("big.example", "x.example"))).toMatch(/too large/);

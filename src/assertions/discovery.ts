@@ -48,7 +48,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   });
 
   async function load(domain: string, principalDomain: string): Promise<SupportDocument> {
-    const path = `/.well-known/browserid?domain=${encodeURIComponent(principalDomain)}`;
+    // Raw like Mozilla's (same path for a shared fetch table in the differential oracle); both names are validated domains.
+    const path = `/.well-known/browserid?domain=${principalDomain}`;
     let response: Awaited<ReturnType<IssuerDocumentFetcher>>;
     try {
       response = await deadline(options.fetch(domain, path), options.timeoutMs);
@@ -72,18 +73,44 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     return parseSupportDocument(domain, response.body);
   }
 
-  function document(domain: string, principalDomain: string): Promise<SupportDocument> {
+  function cacheKey(domain: string, principalDomain: string): string {
     if (!isValidDomain(domain)) fail("discovery", `invalid domain: ${domain.slice(0, 64)}`);
+    if (!isValidDomain(principalDomain)) fail("discovery", `invalid domain: ${principalDomain.slice(0, 64)}`);
     // Keyed by both: bridging IdPs serve a different document per ?domain=.
-    return cache.get(`${domain} ${principalDomain}`, () => load(domain, principalDomain));
+    return `${domain} ${principalDomain}`;
+  }
+
+  function withinDeadline(
+    domain: string,
+    promise: Promise<SupportDocument>,
+    ms: number,
+  ): Promise<SupportDocument> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AssertionError("discovery", `timeout trying to load well-known for ${domain}`)),
+        Math.max(ms, 0),
+      );
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   return {
     async lookup(domain, principalDomain) {
+      // One deadline for the whole delegation chain, so slow hops cannot add up to minutes per verification.
+      const deadlineAt = performance.now() + options.timeoutMs;
       const chain = [domain];
       let current = domain;
       for (;;) {
-        const doc = await document(current, principalDomain);
+        const key = cacheKey(current, principalDomain);
+        const hop = current;
+        const doc =
+          cache.peek(key) ??
+          (await withinDeadline(
+            hop,
+            cache.get(key, () => load(hop, principalDomain)),
+            deadlineAt - performance.now(),
+          ));
         if (doc.type === "disabled") return { type: "disabled", authority: current };
         if (doc.type === "supported") return { type: "supported", authority: current, keys: doc.keys };
         const next = doc.authority;
@@ -99,8 +126,4 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     },
     clear: () => cache.clear(),
   };
-}
-
-export function isDiscoveryFailure(error: unknown): error is AssertionError {
-  return error instanceof AssertionError && error.category === "discovery";
 }

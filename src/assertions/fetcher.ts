@@ -47,6 +47,7 @@ export function createIssuerFetcher(
     const { name, port: explicitPort } = splitHost(host);
     const plainHttp = listed(settings.httpHosts, host, name);
     const privateOk = listed(settings.allowedPrivateHosts, host, name);
+    const insecureTls = listed(settings.insecureTlsHosts ?? [], host, name);
     const defaultPort = plainHttp ? 80 : 443;
     const port = explicitPort ?? defaultPort;
     // Other ports only for hosts an operator listed: otherwise `iss: "victim:22"` turns us into a port scanner.
@@ -68,7 +69,17 @@ export function createIssuerFetcher(
         throw new IssuerFetchError("refused");
       }
       const pinned = addresses[0] as LookupAddress;
-      return await get({ name, port, path, host, pinned, plainHttp, settings, signal: controller.signal });
+      return await get({
+        name,
+        port,
+        path,
+        host,
+        pinned,
+        plainHttp,
+        insecureTls,
+        settings,
+        signal: controller.signal,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -91,12 +102,13 @@ interface GetOptions {
   host: string;
   pinned: LookupAddress;
   plainHttp: boolean;
+  insecureTls: boolean;
   settings: IssuerFetchSettings;
   signal: AbortSignal;
 }
 
 function get(options: GetOptions): Promise<IssuerDocumentResponse> {
-  const { name, port, path, host, pinned, plainHttp, settings, signal } = options;
+  const { name, port, path, host, pinned, plainHttp, insecureTls, settings, signal } = options;
   return new Promise((resolve, reject) => {
     const request = (plainHttp ? httpRequest : httpsRequest)({
       host: name,
@@ -104,6 +116,7 @@ function get(options: GetOptions): Promise<IssuerDocumentResponse> {
       path,
       method: "GET",
       agent: false,
+      rejectUnauthorized: !insecureTls,
       headers: { host, accept: "application/json", "user-agent": "idv-gateway-browserid" },
       // The connection goes to the address we checked, whatever DNS says by now (no rebinding between check and use).
       lookup: (_hostname, lookupOptions, callback) => {

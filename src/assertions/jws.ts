@@ -67,7 +67,13 @@ export function parseJws(jws: string): ParsedJws {
   const signature = decodeBase64url(signatureSegment);
   if (!signature || signature.length === 0) fail("malformed", "malformed signature");
   const signingInput = `${headerSegment}.${payloadSegment}`;
-  return { alg: header.alg, payload, signingInput, signedBytes: Buffer.from(signingInput, "latin1"), signature };
+  return {
+    alg: header.alg,
+    payload,
+    signingInput,
+    signedBytes: Buffer.from(signingInput, "latin1"),
+    signature,
+  };
 }
 
 /** Splits `cert~assertion`; exactly one certificate. */

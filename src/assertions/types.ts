@@ -49,6 +49,11 @@ export interface IssuerFetchSettings {
   allowedPrivateHosts: readonly string[];
   /** `host` or `host:port` entries fetched over plain http (tests, development). */
   httpHosts: readonly string[];
+  /**
+   * `host` or `host:port` entries whose TLS certificate is not verified (Mozilla's test IdP is self-signed, see
+   * ../shared/reference/browserid.md §2.5). Tests only; absent means every certificate is verified.
+   */
+  insecureTlsHosts?: readonly string[];
   /** Total deadline per fetch, including DNS and body. */
   timeoutMs: number;
   /** Largest support document accepted. */

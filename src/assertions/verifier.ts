@@ -53,16 +53,24 @@ export function createAssertionVerifier(
   const fallback = settings.fallbackIssuer?.toLowerCase() || undefined;
   const skew = settings.clockSkewMs;
 
-  async function expectedIssuer(emailDomain: string): Promise<string | undefined> {
-    let found: Discovered;
+  async function authorityOf(domain: string, principalDomain: string): Promise<Discovered | undefined> {
     try {
-      found = await discovery.lookup(emailDomain, emailDomain);
+      return await discovery.lookup(domain, principalDomain);
     } catch (error) {
-      if (error instanceof AssertionError) return fallback;
+      if (error instanceof AssertionError) return undefined;
       throw error;
     }
-    // A domain that disables BrowserID is vouched for by the fallback (spec and Persona; Mozilla's library did not).
-    return found.type === "supported" ? found.authority : fallback;
+  }
+
+  async function expectedIssuer(emailDomain: string): Promise<string | undefined> {
+    const own = await authorityOf(emailDomain, emailDomain);
+    if (own?.type === "supported") return own.authority;
+    // No usable document of its own (missing, broken or disabled — Mozilla's library did not fall back on
+    // disabled, the spec and Persona did): ask the fallback about this principal. Its per-principal document may
+    // delegate to a bridge IdP (Persona's gmail/yahoo bridging), which is then the authority.
+    if (fallback === undefined) return undefined;
+    const bridged = await authorityOf(fallback, emailDomain);
+    return bridged?.type === "supported" ? bridged.authority : fallback;
   }
 
   async function run(input: VerifyInput): Promise<Verdict> {

@@ -74,11 +74,12 @@ describe("loadConfig", () => {
     ).toBe("production");
   });
 
-  it("serves /verify by default with Mozilla's body limit, no rate limit, no idv member, no fallback", () => {
+  it("serves /verify by default with Mozilla's body limit, a per-IP rate limit, no idv member, no fallback", () => {
     const config = loadConfig({});
     expect(config.VERIFY_ENABLED).toBe(true);
     expect(config.VERIFY_BODY_LIMIT_BYTES).toBe(10 * 1024);
-    expect(config.VERIFY_RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(config.VERIFY_RATE_LIMIT_PER_MINUTE).toBe(6000);
+    expect(loadConfig({ VERIFY_RATE_LIMIT_PER_MINUTE: "0" }).VERIFY_RATE_LIMIT_PER_MINUTE).toBe(0);
     expect(config.VERIFY_IDV_STATUS).toBe(false);
     expect(config.BROWSERID_FALLBACK_ISSUER).toBeUndefined();
     expect(config.BROWSERID_TRUSTED_ISSUERS).toEqual([]);

@@ -222,8 +222,8 @@ export const configSchema = z.object({
   VERIFY_BODY_LIMIT_BYTES: int(10 * 1024, 1).describe(
     "Body limit of the verification routes (→ 413), as Mozilla's verifier (10 KiB).",
   ),
-  VERIFY_RATE_LIMIT_PER_MINUTE: int(0).describe(
-    "Verification requests allowed per client IP and minute (token bucket, bursts up to the same number; → 429). `0`: no limit. The client IP honours TRUST_PROXY.",
+  VERIFY_RATE_LIMIT_PER_MINUTE: int(6000).describe(
+    "Verification requests allowed per client IP and minute (token bucket, bursts up to the same number; → 429): the route is public and each request costs signature checks. `0`: no limit (benchmarks). The client IP honours TRUST_PROXY.",
   ),
   VERIFY_IDV_STATUS: bool(false).describe(
     "Add `idv: {status, provider, verified_at}` to an okay answer when the email belongs to a Kratos identity (verified address, active) whose identity verification is approved — only when the certificate's issuer is authoritative for the email's domain or listed in BROWSERID_TRUSTED_ISSUERS, never for caller-sent trusted issuers.",

@@ -207,16 +207,18 @@ export async function registerVerify(app: FastifyInstance, deps: VerifyRouteDeps
       return reply.status(status).headers(HEADERS).send(failureJson(reason));
     });
 
-    scope.addHook("onRequest", async (request, reply) => {
-      const decision = deps.rateLimiter.take(request.ip);
-      if (decision.allowed) return;
-      deps.metrics.verifications.inc({ route: request.routeOptions.url ?? "", outcome: "rate_limited" });
-      return reply
-        .status(429)
-        .headers(HEADERS)
-        .header("retry-after", String(decision.retryAfterSeconds))
-        .send(failureJson("too many requests"));
-    });
+    // No hook at all when off (the benchmark's setting): nothing per request.
+    if (deps.rateLimiter.enabled)
+      scope.addHook("onRequest", async (request, reply) => {
+        const decision = deps.rateLimiter.take(request.ip);
+        if (decision.allowed) return;
+        deps.metrics.verifications.inc({ route: request.routeOptions.url ?? "", outcome: "rate_limited" });
+        return reply
+          .status(429)
+          .headers(HEADERS)
+          .header("retry-after", String(decision.retryAfterSeconds))
+          .send(failureJson("too many requests"));
+      });
 
     for (const path of VERIFY_V1_PATHS) {
       const counts = outcome(path);

@@ -42,6 +42,7 @@ describe("createRateLimiter", () => {
 
   it("is off at 0", () => {
     const limiter = createRateLimiter({ perMinute: 0, clock: manualClock() });
+    expect(limiter.enabled).toBe(false);
     for (let i = 0; i < 10_000; i++) expect(limiter.take("a").allowed).toBe(true);
     expect(limiter.size()).toBe(0);
   });

@@ -8,6 +8,8 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
+  /** False when configured off: callers can skip asking at all. */
+  enabled: boolean;
   take(key: string): RateLimitDecision;
   /** Keys currently tracked (tests, metrics). */
   size(): number;
@@ -30,7 +32,7 @@ const ALLOWED: RateLimitDecision = { allowed: true, retryAfterSeconds: 0 };
 
 export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const { perMinute, clock } = options;
-  if (perMinute <= 0) return { take: () => ALLOWED, size: () => 0 };
+  if (perMinute <= 0) return { enabled: false, take: () => ALLOWED, size: () => 0 };
   const maxKeys = options.maxKeys ?? 100_000;
   const perMs = perMinute / 60_000;
   // Insertion order = least recently refilled first: a Map is the LRU we need when full.
@@ -59,6 +61,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   }
 
   return {
+    enabled: true,
     take(key) {
       const now = clock.now();
       let bucket = buckets.get(key);

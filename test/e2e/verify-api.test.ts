@@ -175,7 +175,7 @@ afterAll(async () => {
   await Promise.all(issuers.map((i) => i.server.close()));
 });
 
-describe("Remote Verification API (defaults: no idv member, no rate limit)", () => {
+describe("Remote Verification API (defaults: no idv member)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness("sqlite", { env: browserIdEnv() });
@@ -340,12 +340,17 @@ describe("Remote Verification API (defaults: no idv member, no rate limit)", () 
       expectFailure(await verify(`${tampered}~${assertion}`), REASON.signature);
     });
 
-    it("signature: Mozilla's universal DSA forgery (r=1, s=q) is refused", async () => {
+    it("signature: Mozilla's universal DSA forgeries (r=1, s=q) and (r=1, s=0) are refused", async () => {
       const cert = makeAssertion(primary).split("~")[0] ?? "";
       const q = BigInt(`0x${(userKey().publicKey as { q: string }).q}`);
       const claims = { aud: audience, exp: Date.now() + MINUTE };
-      const forged = signAssertion(claims, userKey(), { signature: dsaSignature(1n, q, "DS128") });
-      expectFailure(await verify(`${cert}~${forged}`), REASON.signature);
+      for (const [r, s] of [
+        [1n, q],
+        [1n, 0n], // hung Mozilla's pure-JS workers forever
+      ] as const) {
+        const forged = signAssertion(claims, userKey(), { signature: dsaSignature(r, s, "DS128") });
+        expectFailure(await verify(`${cert}~${forged}`), REASON.signature);
+      }
     });
 
     it("algorithm: a header alg that does not match the key", async () => {
@@ -472,6 +477,13 @@ describe("Remote Verification API (defaults: no idv member, no rate limit)", () 
         /^trusted issuers must be an array of strings$/,
         400,
       );
+      // Each named issuer may cost a fetch: the list is bounded.
+      const many = Array.from({ length: 17 }, (_, i) => `idp${i}.example`);
+      expectFailure(
+        await post(h, "/v2", { ...base, trustedIssuers: many }),
+        /^trusted issuers: at most 16/,
+        400,
+      );
     });
 
     it("bodies over 10 KiB → 413, on every route", async () => {
@@ -479,6 +491,13 @@ describe("Remote Verification API (defaults: no idv member, no rate limit)", () 
       for (const path of ["/verify", "/", "/v2"]) expectFailure(await post(h, path, big), /too large/, 413);
       const bigForm = form({ assertion: "a".repeat(11 * 1024), audience: "x" });
       expectFailure(await post(h, "/verify", bigForm, FORM), /too large/, 413);
+      // Mozilla read no body it could not parse; we cap every body, whatever its type.
+      const query = form({ assertion: makeAssertion(primary), audience: "http://rp.example:8080" });
+      expectFailure(
+        await post(h, `/verify?${query}`, "x".repeat(11 * 1024), { "content-type": "text/plain" }),
+        /too large/,
+        413,
+      );
     });
 
     it("a body just under the limit is read", async () => {
@@ -593,6 +612,7 @@ describe("the idv member (VERIFY_IDV_STATUS=true)", () => {
     await identityWithStatus(`alan@${primary.domain}`, "approved");
     // Anyone can run an IdP and mint a certificate for alan@…: caller trust must not reveal his status.
     const minted = makeAssertion(primary, { issuer: other, email: `alan@${primary.domain}` });
+    const kratosCalls = h.kratos.requests.length;
     const v2 = await post(h, "/v2", { assertion: minted, audience, trustedIssuers: [other.domain] });
     expectOkay(v2, { issuer: other.domain });
     expect(v2.json).not.toHaveProperty("idv");
@@ -603,6 +623,8 @@ describe("the idv member (VERIFY_IDV_STATUS=true)", () => {
     });
     expectOkay(v1);
     expect(v1.json).not.toHaveProperty("idv");
+    // Not even looked up: nothing about alan's identity was read on behalf of these callers.
+    expect(h.kratos.requests.length).toBe(kratosCalls);
     // Naming the authoritative issuer among trustedIssuers forgoes idv too (the answer cannot tell which trust applied).
     const named = await post(h, "/v2", {
       assertion: makeAssertion(primary, { email: `alan@${primary.domain}` }),
@@ -668,20 +690,30 @@ describe("the idv member (VERIFY_IDV_STATUS=true)", () => {
 
 describe("rate limiting (VERIFY_RATE_LIMIT_PER_MINUTE)", () => {
   let h: Harness;
+  // The test client stands behind a trusted proxy (loopback), so each X-Forwarded-For is a client.
+  const from = (ip: string) => ({ "x-forwarded-for": ip });
   beforeAll(async () => {
-    h = await startHarness("sqlite", { env: { ...browserIdEnv(), VERIFY_RATE_LIMIT_PER_MINUTE: "3" } });
+    h = await startHarness("sqlite", {
+      env: { ...browserIdEnv(), VERIFY_RATE_LIMIT_PER_MINUTE: "3", TRUST_PROXY: "127.0.0.1" },
+    });
   }, 60_000);
   afterAll(async () => h?.close());
 
   it("answers 429 with Retry-After past the per-client budget, on every verification route, and nowhere else", async () => {
     const assertion = makeAssertion(primary);
-    expectOkay(await post(h, "/verify", { assertion, audience: "http://rp.example:8080" }));
-    expectFailure(await post(h, "/v2", {}), /missing assertion/, 400);
-    expect((await post(h, "/", undefined, {}, "GET")).status).toBe(405);
-    const limited = await post(h, "/verify", { assertion, audience: "http://rp.example:8080" });
+    const client = from("203.0.113.1");
+    expectOkay(await post(h, "/verify", { assertion, audience: "http://rp.example:8080" }, client));
+    expectFailure(await post(h, "/v2", {}, client), /missing assertion/, 400);
+    expect((await post(h, "/", undefined, client, "GET")).status).toBe(405);
+    const limited = await post(h, "/verify", { assertion, audience: "http://rp.example:8080" }, client);
     expectFailure(limited, /too many requests/, 429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expectFailure(await post(h, "/v2", {}), /too many requests/, 429);
-    expect((await post(h, "/health", undefined, {}, "GET")).status).toBe(200);
+    expectFailure(await post(h, "/v2", {}, client), /too many requests/, 429);
+    expect((await post(h, "/health", undefined, client, "GET")).status).toBe(200);
+  });
+
+  it("keeps a budget per client address", async () => {
+    expectFailure(await post(h, "/v2", {}, from("203.0.113.1")), /too many requests/, 429);
+    expectFailure(await post(h, "/v2", {}, from("203.0.113.2")), /missing assertion/, 400);
   });
 });

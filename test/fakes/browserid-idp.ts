@@ -3,7 +3,8 @@
 //   const idp = await startBrowserIdIdp();
 //   idp.host()                  → "127.0.0.1:<port>" (a domain that needs no resolver)
 //   idp.host("example.test")    → "example.test:<port>" (point the fetcher's resolver at 127.0.0.1 to use it)
-//   idp.serve(host, behaviour)  → what GET /.well-known/browserid answers for that Host (unknown hosts: 404)
+//   idp.serve(host, behaviour)  → what GET /.well-known/browserid answers for that Host (unknown hosts: 404);
+//                                 pass a function of the request for per-principal (?domain=) documents, as bridges do
 //   idp.requests                → every request seen: { host, path, domain (the ?domain= value) }
 //   await idp.close()
 // Behaviour: { document } JSON body, or { body } raw text; plus status, contentType, location (redirect),
@@ -31,7 +32,7 @@ export interface IdpRequest {
 export interface BrowserIdIdp {
   port: number;
   host(name?: string): string;
-  serve(host: string, behaviour: IdpBehaviour): void;
+  serve(host: string, behaviour: IdpBehaviour | ((request: IdpRequest) => IdpBehaviour)): void;
   forget(host: string): void;
   requests: IdpRequest[];
   close(): Promise<void>;
@@ -66,13 +67,15 @@ async function answer(res: ServerResponse, behaviour: IdpBehaviour): Promise<voi
 }
 
 export async function startBrowserIdIdp(): Promise<BrowserIdIdp> {
-  const behaviours = new Map<string, IdpBehaviour>();
+  const behaviours = new Map<string, IdpBehaviour | ((request: IdpRequest) => IdpBehaviour)>();
   const requests: IdpRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const host = (req.headers.host ?? "").toLowerCase();
     const url = new URL(req.url ?? "/", "http://placeholder");
-    requests.push({ host, path: url.pathname, domain: url.searchParams.get("domain") });
-    const behaviour = behaviours.get(host);
+    const request: IdpRequest = { host, path: url.pathname, domain: url.searchParams.get("domain") };
+    requests.push(request);
+    const configured = behaviours.get(host);
+    const behaviour = typeof configured === "function" ? configured(request) : configured;
     if (url.pathname !== "/.well-known/browserid" || !behaviour) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
