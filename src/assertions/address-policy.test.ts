@@ -1,3 +1,4 @@
+// The SSRF address policy: public unicast passes; loopback, private, link-local, metadata, mapped and translated forms do not.
 import { describe, expect, it } from "vitest";
 import { isPublicAddress } from "./address-policy.js";
 

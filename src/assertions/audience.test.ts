@@ -1,3 +1,4 @@
+// Audience matching against the reference's table (§1.7), plus the url.parse details Mozilla's verdicts depend on.
 import { describe, expect, it } from "vitest";
 import { compareAudiences } from "./audience.js";
 

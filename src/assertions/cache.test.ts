@@ -1,3 +1,4 @@
+// The lookup cache: positive and negative TTLs on an injected clock, one shared load per key, bounded size.
 import { describe, expect, it } from "vitest";
 import { createLookupCache } from "./cache.js";
 

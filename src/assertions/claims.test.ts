@@ -1,3 +1,4 @@
+// Claim rules: required ms exp, iat not in the future, the skew exactly, where the email comes from, pubkey refused.
 import { describe, expect, it } from "vitest";
 import { sharedKeyPair } from "../../test/support/browserid.js";
 import { certificateClaims, checkTimes } from "./claims.js";

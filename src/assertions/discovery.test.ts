@@ -1,3 +1,4 @@
+// Discovery over an injected fetcher: ?domain=, delegation, cycles, hop limit, HTTP refusals, deadlines, caching.
 import { describe, expect, it } from "vitest";
 import { sharedKeyPair, supportDocument } from "../../test/support/browserid.js";
 import { createDiscovery } from "./discovery.js";

@@ -1,3 +1,4 @@
+// Domain and email grammar, including the malformed addresses from browserid-local-verify's own tests.
 import { describe, expect, it } from "vitest";
 import { emailDomain, isValidDomain } from "./domain.js";
 

@@ -1,3 +1,4 @@
+// The SSRF-safe fetcher against the fake IdP on loopback: address policy, pinning, https, no redirects, limits.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:https";

@@ -1,3 +1,4 @@
+// JWS compact parsing: strict base64url, Mozilla's reason texts, exactly one certificate.
 import { describe, expect, it } from "vitest";
 import { b64url, encodeJws } from "../../test/support/browserid.js";
 import { AssertionError } from "./errors.js";

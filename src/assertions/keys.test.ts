@@ -1,3 +1,4 @@
+// Key hygiene: the four accepted key kinds bound to their alg, and every weak or odd key refused.
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sharedKeyPair } from "../../test/support/browserid.js";

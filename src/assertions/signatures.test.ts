@@ -1,3 +1,4 @@
+// Signature checks on node:crypto: valid RS/DS signatures, jwcrypto's short RSA form, degenerate DSA forgeries.
 import { sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dsaSignature, rawSign, sharedKeyPair } from "../../test/support/browserid.js";

@@ -1,3 +1,4 @@
+// /.well-known/browserid parsing: the three document kinds and each of Mozilla's error texts.
 import { describe, expect, it } from "vitest";
 import { sharedKeyPair, supportDocument } from "../../test/support/browserid.js";
 import { AssertionError } from "./errors.js";

@@ -1,3 +1,4 @@
+// fast-check: arbitrary input never crashes or verifies, and changing any signed byte is always refused.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

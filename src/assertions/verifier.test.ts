@@ -1,3 +1,4 @@
+// The verifier end to end over the fake IdP on loopback: accepted cases, each failure category, Mozilla's bad inputs.
 import { sign } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BrowserIdIdp, startBrowserIdIdp } from "../../test/fakes/browserid-idp.js";
@@ -424,6 +425,45 @@ describe("createAssertionVerifier: refused assertions", () => {
       "discovery",
       /application\/json/,
     );
+  });
+
+  it("accepts a certificate signed by any published key during rotation", async () => {
+    idp.serve(must(hosts.example), { document: supportDocument([evilKey().publicKey, idpKey().publicKey]) });
+    expect(await verifier().verify({ assertion: make(), audience: RP })).toMatchObject({ status: "okay" });
+    idp.serve(must(hosts.example), { document: supportDocument(sharedKeyPair("DS128", "idp").publicKey) });
+    expectFailure(
+      await verifier().verify({ assertion: make(), audience: RP }),
+      "algorithm",
+      "algorithms do not match",
+    );
+  });
+
+  it("fetches again once the cached document's TTL has passed on the injected clock", async () => {
+    let clock = NOW;
+    const allowed = Object.values(hosts);
+    const fetch = { allowedPrivateHosts: allowed, httpHosts: allowed, timeoutMs: 1_000, maxBytes: 65_536 };
+    const v = createAssertionVerifier(
+      {
+        fallbackIssuer: undefined,
+        trustedIssuers: [],
+        clockSkewMs: 0,
+        cacheTtlMs: 60_000,
+        negativeCacheTtlMs: 1_000,
+        fetch,
+      },
+      {
+        now: () => clock,
+        fetchJson: createIssuerFetcher(fetch, { resolve: async () => [{ address: "127.0.0.1", family: 4 }] }),
+      },
+    );
+    const assertion = make({ exp: NOW + 10 * 60_000 });
+    await v.verify({ assertion, audience: RP });
+    clock += 59_000;
+    await v.verify({ assertion, audience: RP });
+    expect(idp.requests).toHaveLength(1);
+    clock += 2_000;
+    expect(await v.verify({ assertion, audience: RP })).toMatchObject({ status: "okay" });
+    expect(idp.requests).toHaveLength(2);
   });
 
   it("caches support documents and drops them on clearCache()", async () => {
