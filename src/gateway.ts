@@ -80,6 +80,7 @@ function createVerifyDeps(config: Config, deps: DomainDeps, logger: Logger, opti
       fetch: {
         allowedPrivateHosts: config.BROWSERID_ALLOWED_PRIVATE_HOSTS,
         httpHosts: config.BROWSERID_HTTP_HOSTS,
+        insecureTlsHosts: config.BROWSERID_INSECURE_TLS_HOSTS,
         timeoutMs: config.BROWSERID_FETCH_TIMEOUT_MS,
         maxBytes: config.BROWSERID_FETCH_MAX_BYTES,
       },

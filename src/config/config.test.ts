@@ -108,7 +108,7 @@ describe("loadConfig", () => {
     for (const name of Object.keys(bad)) expect(message).toContain(name);
   });
 
-  it("refuses plain-http issuer hosts in production", () => {
+  it("refuses plain-http and unverified-TLS issuer hosts in production", () => {
     expect(() =>
       loadConfig({
         NODE_ENV: "production",
@@ -117,6 +117,14 @@ describe("loadConfig", () => {
         BROWSERID_HTTP_HOSTS: "idp.internal:8080",
       }),
     ).toThrow(/BROWSERID_HTTP_HOSTS: must be empty in production/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        ORY_WEBHOOK_SECRET: "x".repeat(32),
+        GATEWAY_PUBLIC_URL: "https://idv.example.com",
+        BROWSERID_INSECURE_TLS_HOSTS: "127.0.0.1:4443",
+      }),
+    ).toThrow(/BROWSERID_INSECURE_TLS_HOSTS: must be empty in production/);
   });
 
   it("rejects a block message id inside Kratos' own catalogue", () => {

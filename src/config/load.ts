@@ -37,6 +37,10 @@ function productionProblems(config: Config): string[] {
   // Plain-http issuer documents can be rewritten by anyone on the path: a forged key certifies any email.
   if (config.BROWSERID_HTTP_HOSTS.length > 0)
     problems.push("BROWSERID_HTTP_HOSTS: must be empty in production (issuer documents only over https)");
+  if (config.BROWSERID_INSECURE_TLS_HOSTS.length > 0)
+    problems.push(
+      "BROWSERID_INSECURE_TLS_HOSTS: must be empty in production (issuer certificates are always verified)",
+    );
   return problems;
 }
 

@@ -247,6 +247,9 @@ export const configSchema = z.object({
   BROWSERID_HTTP_HOSTS: hostList().describe(
     "Comma-separated host or host:port entries fetched over plain http instead of https (tests and development only; refused in production).",
   ),
+  BROWSERID_INSECURE_TLS_HOSTS: hostList().describe(
+    "Comma-separated host or host:port entries whose TLS certificate is not verified (Mozilla's self-signed test IdP; tests only, refused in production).",
+  ),
   BROWSERID_FETCH_TIMEOUT_MS: int(5000, 1).describe(
     "Total deadline of one support-document fetch, DNS and body included.",
   ),

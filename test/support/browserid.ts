@@ -9,6 +9,7 @@
 //   backedAssertion(cert, assertion)      → "cert~assertion" (pass several certs as an array to build a chain)
 //   signJws(payload, key, { header?, signature? })   → JWS with any header/payload; `signature` replaces the real one
 //   encodeJws(header, payload, signature) / b64url(bytes | string) → raw building blocks for malformed inputs
+//   rawSign(signingInput, key)            → the signature bytes alone (node:crypto; DSA as r||s)
 //   dsaSignature(r, s, alg)               → r||s bytes as BrowserID encodes them (for out-of-range tests)
 //   supportDocument(keys)                 → a /.well-known/browserid document publishing the given public keys
 // RS signatures are full modulus length (what node:crypto produces); pass { minimalRsa: true } to strip leading
