@@ -14,6 +14,8 @@ declare module "autocannon" {
     interface Request extends RequestData {
       /** Called before every send of this request; returns what to send. */
       setupRequest?: (request: RequestData, context: Record<string, unknown>) => RequestData;
+      /** Called with every response to this request (autocannon then reads the body). */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Options {

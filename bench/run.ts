@@ -1,6 +1,6 @@
 // `npm run bench`: builds, then loads a bare node:http server and the gateway in turn (bare, gateway, × runs)
 // on POST /{persona,onfido,jumio}/validate and /{persona,onfido,jumio}/callback, and prints every run, the
-// medians and a verdict per target.
+// medians and a verdict per target; then POST /verify against the raw node:crypto limit (bench/verify-bench.ts).
 // A measurement, not a test: exits 0 whatever the figures, non-zero only when something crashed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -21,6 +21,13 @@ import {
   verdictTable,
 } from "./report.js";
 import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenarios } from "./scenarios.js";
+import {
+  runVerifyBench,
+  VERIFY_USAGE,
+  verifyOptions,
+  verifyParseOptions,
+  verifySelection,
+} from "./verify-bench.js";
 
 const USAGE = `usage: npm run bench -- [options]
   --runs N            measured runs per server on /persona/* (default 3; medians are reported); the
@@ -31,12 +38,15 @@ const USAGE = `usage: npm run bench -- [options]
   --noise-retries N   re-measure a run up to N times (default 1) while other processes used > 0.25 cores
   --only LIST         comma-separated: validate | callback | persona | onfido | jumio | <provider>/<route>
                       (e.g. callback = the three callbacks, onfido/callback,jumio/validate = those two)
+                      | verify (POST /verify: see bench/README.md)
+${VERIFY_USAGE}
   --skip-build        use dist/ as it is
   --keep-data         keep the temporary databases
   --cpu-prof DIR      write a V8 CPU profile of every gateway process to DIR (see bench/README.md)`;
 
 const { values: args } = parseArgs({
   options: {
+    ...verifyParseOptions,
     runs: { type: "string", default: "3" },
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
@@ -192,7 +202,8 @@ async function main(): Promise<void> {
     duration: count("duration", args.duration),
     cpuProf: args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined,
   };
-  const selected = selector(args.only);
+  const only = verifySelection(args.only);
+  const selected = only.others === null ? () => false : selector(only.others);
   if (settings.cpuProf) mkdirSync(settings.cpuProf, { recursive: true });
 
   const cpu = cpus();
@@ -254,6 +265,7 @@ async function main(): Promise<void> {
   };
 
   const records: RunRecord[] = [];
+  let verifyReport: string | undefined;
   try {
     const validating = PROVIDERS.filter((p) => selected(p, "validate"));
     if (validating.length > 0) {
@@ -268,11 +280,14 @@ async function main(): Promise<void> {
       const scenario = await callbackScenario(setup, provider, maxRuns);
       records.push(...(await measureScenario(scenario, runs, retries, settings)));
     }
+    if (only.verify) verifyReport = await runVerifyBench(verifyOptions(args, dir));
   } finally {
     if (args["keep-data"]) console.log(`data kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 
+  if (verifyReport) console.log(`${verifyReport}\n`);
+  if (records.length === 0) return;
   console.log(
     `Every run (server CPU in shares of one core; other CPU = what other processes used meanwhile)\n\n${runsTable(records)}\n`,
   );
