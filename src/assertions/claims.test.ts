@@ -1,18 +1,7 @@
 // Claim rules: required ms exp, iat not in the future, the skew exactly, where the email comes from, pubkey refused.
 import { describe, expect, it } from "vitest";
-import { sharedKeyPair } from "../../test/support/browserid.js";
+import { assertionFailure as failure, sharedKeyPair } from "../../test/support/browserid.js";
 import { certificateClaims, checkTimes } from "./claims.js";
-import { AssertionError } from "./errors.js";
-
-function failure(run: () => unknown): AssertionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AssertionError) return error;
-    throw error;
-  }
-  throw new Error("expected an AssertionError");
-}
 
 const now = 1_800_000_000_000;
 const skew = 30_000;

@@ -1,18 +1,8 @@
 // JWS compact parsing: strict base64url, Mozilla's reason texts, exactly one certificate.
-import { describe, expect, it } from "vitest";
-import { b64url, encodeJws } from "../../test/support/browserid.js";
-import { AssertionError } from "./errors.js";
-import { decodeBase64url, parseBackedAssertion, parseJws } from "./jws.js";
 
-function failure(run: () => unknown): AssertionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AssertionError) return error;
-    throw error;
-  }
-  throw new Error("expected an AssertionError");
-}
+import { describe, expect, it } from "vitest";
+import { b64url, encodeJws, assertionFailure as failure } from "../../test/support/browserid.js";
+import { decodeBase64url, parseBackedAssertion, parseJws } from "./jws.js";
 
 const good = encodeJws({ alg: "RS256" }, { iss: "example.com" }, Buffer.from([1, 2, 3, 4]));
 

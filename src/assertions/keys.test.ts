@@ -1,21 +1,10 @@
 // Key hygiene: the four accepted key kinds bound to their alg, and every weak or odd key refused.
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { sharedKeyPair } from "../../test/support/browserid.js";
+import { assertionFailure as failure, sharedKeyPair } from "../../test/support/browserid.js";
 import { bytesToBigint } from "./der.js";
 import { DS128, DS256 } from "./dsa-groups.js";
-import { AssertionError } from "./errors.js";
 import { parsePublicKey, requireAlg } from "./keys.js";
-
-function failure(run: () => unknown): AssertionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AssertionError) return error;
-    throw error;
-  }
-  throw new Error("expected an AssertionError");
-}
 
 function rsaKey(bits: number) {
   const jwk = generateKeyPairSync("rsa", { modulusLength: bits }).publicKey.export({ format: "jwk" });

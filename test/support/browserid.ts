@@ -17,6 +17,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { bigintToBytes, bytesToBigint, dsaPrivateKeyDer } from "../../src/assertions/der.js";
 import { DS128, DS256, type DsaGroup } from "../../src/assertions/dsa-groups.js";
+import { AssertionError } from "../../src/assertions/errors.js";
 
 export type BrowserIdAlg = "RS64" | "RS128" | "RS256" | "DS128" | "DS256";
 
@@ -186,4 +187,15 @@ export function supportDocument(
     authentication: "/browserid/sign_in.html",
     provisioning: "/browserid/provision.html",
   };
+}
+
+/** The AssertionError a synchronous verifier step throws (the test fails if it throws nothing, or something else). */
+export function assertionFailure(run: () => unknown): AssertionError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AssertionError) return error;
+    throw error;
+  }
+  throw new Error("expected an AssertionError");
 }
