@@ -90,15 +90,30 @@ function pick(records: RunRecord[], scenario: string, kind: ServerKind) {
   return records.filter((r) => r.scenario === scenario && r.kind === kind).sort((a, b) => a.run - b.run);
 }
 
-/** gateway/bare throughput of each run pair (the two ran back to back), then their median. */
-export function ratio(records: RunRecord[], scenario: string): number {
+/** gateway/bare throughput of each run pair (the two ran back to back), in run order. */
+export function pairRatios(records: RunRecord[], scenario: string): number[] {
   const bare = pick(records, scenario, "bare");
-  const gateway = pick(records, scenario, "gateway");
-  const ratios = gateway.flatMap((g) => {
+  return pick(records, scenario, "gateway").flatMap((g) => {
     const b = bare.find((x) => x.run === g.run);
     return b ? [g.load.rps / b.load.rps] : [];
   });
-  return median(ratios);
+}
+
+/** The median of the pairs' gateway/bare ratios. */
+export function ratio(records: RunRecord[], scenario: string): number {
+  return median(pairRatios(records, scenario));
+}
+
+/** One line per route: every pair's ratio, in run order. */
+export function pairRatioLines(records: RunRecord[]): string {
+  return routes(records)
+    .map(
+      (route) =>
+        `${route}: ${pairRatios(records, route)
+          .map((r) => r.toFixed(2))
+          .join(" ")}`,
+    )
+    .join("\n");
 }
 
 /** The measured routes, in the order they ran. */
