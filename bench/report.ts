@@ -90,12 +90,22 @@ function pick(records: RunRecord[], scenario: string, kind: ServerKind) {
   return records.filter((r) => r.scenario === scenario && r.kind === kind).sort((a, b) => a.run - b.run);
 }
 
-/** gateway/bare throughput of each run pair (the two ran back to back), in run order. */
-export function pairRatios(records: RunRecord[], scenario: string): number[] {
+const cpuPerRequest = (r: RunRecord) => r.process.cpu / r.load.rps;
+
+/**
+ * gateway/bare of each run pair (the two ran back to back), in run order: throughput, or server CPU per request
+ * (bare µs/req ÷ gateway µs/req).
+ */
+export function pairRatios(
+  records: RunRecord[],
+  scenario: string,
+  by: "throughput" | "cpu" = "throughput",
+): number[] {
   const bare = pick(records, scenario, "bare");
   return pick(records, scenario, "gateway").flatMap((g) => {
     const b = bare.find((x) => x.run === g.run);
-    return b ? [g.load.rps / b.load.rps] : [];
+    if (!b) return [];
+    return [by === "throughput" ? g.load.rps / b.load.rps : cpuPerRequest(b) / cpuPerRequest(g)];
   });
 }
 
@@ -104,14 +114,19 @@ export function ratio(records: RunRecord[], scenario: string): number {
   return median(pairRatios(records, scenario));
 }
 
-/** One line per route: every pair's ratio, in run order. */
+/**
+ * One line per route: every pair's throughput ratio in run order, and the same pairs' ratio of server CPU per
+ * request. On a quiet machine both servers are CPU-bound and the two agree; when other processes take CPU
+ * away, the throughput ratio follows the scheduler much more than the CPU ratio does.
+ */
 export function pairRatioLines(records: RunRecord[]): string {
+  const list = (values: number[]) =>
+    `${values.map((r) => r.toFixed(2)).join(" ")} (median ${median(values).toFixed(2)})`;
   return routes(records)
     .map(
       (route) =>
-        `${route}: ${pairRatios(records, route)
-          .map((r) => r.toFixed(2))
-          .join(" ")}`,
+        `${route}: throughput ${list(pairRatios(records, route))}; ` +
+        `CPU per request ${list(pairRatios(records, route, "cpu"))}`,
     )
     .join("\n");
 }

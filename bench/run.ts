@@ -285,7 +285,9 @@ async function main(): Promise<void> {
   console.log(
     `Median of the runs of each route (gateway/bare: median of the per-run throughput ratios)\n\n${summaryTable(records)}\n`,
   );
-  console.log(`gateway/bare of every pair, in run order\n\n${pairRatioLines(records)}\n`);
+  console.log(
+    `gateway/bare of every pair, in run order (throughput, and server CPU per request)\n\n${pairRatioLines(records)}\n`,
+  );
   console.log(`Targets\n\n${verdictTable(verdicts(records))}`);
   const noisy = records.filter((r) => noise(r) > NOISE_LIMIT).length;
   if (noisy > 0)
