@@ -102,8 +102,9 @@ function sqliteGateReader(raw: RawSqlite): GateReaderHandle {
 
   function read(identityId: string): string | undefined {
     try {
-      if (!connection || generation !== raw.generation()) connect();
+      // Ending the snapshot first: a failed commit closes the connection, which is then opened again here.
       if (snapshotWrites >= 0 && snapshotWrites !== raw.writes()) end();
+      if (!connection || generation !== raw.generation()) connect();
       if (snapshotWrites < 0) {
         (begin as SQLite.Statement).run();
         snapshotWrites = raw.writes();
