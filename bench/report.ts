@@ -90,15 +90,45 @@ function pick(records: RunRecord[], scenario: string, kind: ServerKind) {
   return records.filter((r) => r.scenario === scenario && r.kind === kind).sort((a, b) => a.run - b.run);
 }
 
-/** gateway/bare throughput of each run pair (the two ran back to back), then their median. */
-export function ratio(records: RunRecord[], scenario: string): number {
+const cpuPerRequest = (r: RunRecord) => r.process.cpu / r.load.rps;
+
+/**
+ * gateway/bare of each run pair (the two ran back to back), in run order: throughput, or server CPU per request
+ * (bare µs/req ÷ gateway µs/req).
+ */
+export function pairRatios(
+  records: RunRecord[],
+  scenario: string,
+  by: "throughput" | "cpu" = "throughput",
+): number[] {
   const bare = pick(records, scenario, "bare");
-  const gateway = pick(records, scenario, "gateway");
-  const ratios = gateway.flatMap((g) => {
+  return pick(records, scenario, "gateway").flatMap((g) => {
     const b = bare.find((x) => x.run === g.run);
-    return b ? [g.load.rps / b.load.rps] : [];
+    if (!b) return [];
+    return [by === "throughput" ? g.load.rps / b.load.rps : cpuPerRequest(b) / cpuPerRequest(g)];
   });
-  return median(ratios);
+}
+
+/** The median of the pairs' gateway/bare ratios. */
+export function ratio(records: RunRecord[], scenario: string): number {
+  return median(pairRatios(records, scenario));
+}
+
+/**
+ * One line per route: every pair's throughput ratio in run order, and the same pairs' ratio of server CPU per
+ * request. On a quiet machine both servers are CPU-bound and the two agree; when other processes take CPU
+ * away, the throughput ratio follows the scheduler much more than the CPU ratio does.
+ */
+export function pairRatioLines(records: RunRecord[]): string {
+  const list = (values: number[]) =>
+    `${values.map((r) => r.toFixed(2)).join(" ")} (median ${median(values).toFixed(2)})`;
+  return routes(records)
+    .map(
+      (route) =>
+        `${route}: throughput ${list(pairRatios(records, route))}; ` +
+        `CPU per request ${list(pairRatios(records, route, "cpu"))}`,
+    )
+    .join("\n");
 }
 
 /** The measured routes, in the order they ran. */

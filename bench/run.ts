@@ -1,6 +1,7 @@
-// `npm run bench`: builds, then loads a bare node:http server and the gateway in turn (bare, gateway, × runs)
+// `npm run bench`: builds, then loads a bare node:http server and the gateway in pairs (their order alternating)
 // on POST /{persona,onfido,jumio}/validate and /{persona,onfido,jumio}/callback, and prints every run, the
-// medians and a verdict per target; then POST /verify against the raw node:crypto limit (bench/verify-bench.ts).
+// medians (the ratio: median of the pairs' ratios) and a verdict per target; then POST /verify against the raw
+// node:crypto limit (bench/verify-bench.ts).
 // A measurement, not a test: exits 0 whatever the figures, non-zero only when something crashed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import { runLoad } from "./load.js";
 import { freePort, sampleProcess, startServer, waitForQuiet } from "./processes.js";
 import {
   noise,
+  pairRatioLines,
   RUN_HEAD,
   type RunRecord,
   runRow,
@@ -160,7 +162,11 @@ async function measure(
   }
 }
 
-/** Runs bare then gateway, `runs` times; a run disturbed by other processes is measured again (the calmest kept). */
+/**
+ * Runs `runs` pairs of bare and gateway, in alternating order (bare first in odd pairs, gateway first in even
+ * ones) so that neither server always meets the machine warmer or calmer; a run disturbed by other processes
+ * is measured again (the calmest kept).
+ */
 async function measureScenario(
   scenario: Scenario,
   runs: number,
@@ -170,10 +176,11 @@ async function measureScenario(
   const planned = Math.min(runs, scenario.maxRuns ?? runs);
   console.log(`POST ${scenario.route} (${planned} run${planned === 1 ? "" : "s"})\n  ${RUN_HEAD.join("  ")}`);
   const records: RunRecord[] = [];
+  let bareRps = 0;
   for (let run = 1; run <= planned; run++) {
-    let bareRps = 0;
-    for (const kind of ["bare", "gateway"] as const) {
-      // The gateway cannot beat the bare server: its rate bounds how many distinct callbacks to sign.
+    const order = run % 2 === 1 ? (["bare", "gateway"] as const) : (["gateway", "bare"] as const);
+    for (const kind of order) {
+      // The gateway cannot beat the bare server: the last bare rate bounds how many distinct callbacks to sign.
       const budget = Math.ceil(bareRps * (settings.warmup + settings.duration) * 1.25) + 10_000;
       let best: RunRecord | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
@@ -216,7 +223,7 @@ async function main(): Promise<void> {
   console.log(
     `autocannon: ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s measured; ` +
       `${runs} runs per server on /persona/*, at most ${SECONDARY_CALLBACK_RUNS} on /onfido|jumio/callback, ` +
-      `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; bare and gateway alternating\n`,
+      `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; bare and gateway in pairs, their order alternating\n`,
   );
   if (!args["skip-build"]) {
     const build = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
@@ -293,6 +300,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `Median of the runs of each route (gateway/bare: median of the per-run throughput ratios)\n\n${summaryTable(records)}\n`,
+  );
+  console.log(
+    `gateway/bare of every pair, in run order (throughput, and server CPU per request)\n\n${pairRatioLines(records)}\n`,
   );
   console.log(`Targets\n\n${verdictTable(verdicts(records))}`);
   const noisy = records.filter((r) => noise(r) > NOISE_LIMIT).length;

@@ -9,12 +9,8 @@ const policy = (over: Partial<LoginPolicy> = {}): LoginPolicy => ({
   messageId: 9000001,
   ...over,
 });
-const rows: Record<string, { status: string; provider: string; decided_at: number | null }> = {
-  approved: { status: "approved", provider: "persona", decided_at: 1 },
-  declined: { status: "declined", provider: "persona", decided_at: 1 },
-  review: { status: "review", provider: "persona", decided_at: 1 },
-};
-const read = async (id: string) => rows[id];
+const statuses: Record<string, string> = { approved: "approved", declined: "declined", review: "review" };
+const read = async (id: string) => statuses[id];
 const broken = async () => {
   throw new Error("SQLITE_IOERR");
 };

@@ -1,5 +1,5 @@
 // The login policy (DESIGN §4): block listed statuses, fail closed when the store cannot be read.
-import type { GateReader, GateRow } from "../store/index.js";
+import type { GateReader } from "../store/index.js";
 
 export interface LoginPolicy {
   blockStatuses: ReadonlySet<string>;
@@ -42,8 +42,8 @@ export function createLoginGate(policy: LoginPolicy, read: GateReader) {
     policy.failOpen
       ? { allow: true, status: "unknown" }
       : { allow: false, status: "unknown", reason: "store_unavailable", body: unavailable };
-  const judge = (row: GateRow | undefined): GateDecision => {
-    const status = row?.status ?? "unverified";
+  const judge = (found: string | undefined): GateDecision => {
+    const status = found ?? "unverified";
     const body = blocked.get(status);
     if (body === undefined) return { allow: true, status };
     return { allow: false, status, reason: "status_blocked", body };
@@ -51,13 +51,13 @@ export function createLoginGate(policy: LoginPolicy, read: GateReader) {
 
   /** Answers synchronously when the store does (SQLite): the login path carries no promise it need not. */
   return function decide(identityId: string): GateDecision | Promise<GateDecision> {
-    let row: ReturnType<GateReader>;
+    let status: ReturnType<GateReader>;
     try {
-      row = read(identityId);
+      status = read(identityId);
     } catch {
       return failed();
     }
-    return row instanceof Promise ? row.then(judge, failed) : judge(row);
+    return status instanceof Promise ? status.then(judge, failed) : judge(status);
   };
 }
 

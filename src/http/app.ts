@@ -18,6 +18,9 @@ import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
 import { registerVerify, type VerifyRouteDeps } from "./verify.js";
 
+/** Idle keep-alive connections live this long (Fastify's default for servers it creates itself). */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 export interface AppDeps {
   logger: Logger;
   store: Store;
@@ -54,10 +57,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const app: FastifyInstance = Fastify({
     // The login gate runs ahead of Fastify; everything else goes through it.
-    serverFactory: (handler) =>
-      createServer((req, res) => {
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
         if (!loginGate(req, res)) handler(req, res);
-      }),
+      });
+      // Fastify sets these only on servers it creates. Kratos (Go) and load balancers keep connections
+      // pooled between logins; Node's 5 s default closes idle ones, and a request sent as it does is reset.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+      return server;
+    },
     loggerInstance: deps.logger as FastifyBaseLogger,
     // No per-request log lines: the login and callback paths are hot; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,10 +1,8 @@
 // The login gate's table: each identity's most recent verification decision across providers.
 import type { Kysely, Selectable } from "kysely";
-import type { OpenDatabase } from "./database.js";
 import type { Database, IdentityStatusTable } from "./tables.js";
 
 export type IdentityStatusRow = Selectable<IdentityStatusTable>;
-export type GateRow = Pick<IdentityStatusRow, "status" | "provider" | "decided_at">;
 
 export function createIdentityStatusRepository(db: Kysely<Database>) {
   return {
@@ -44,29 +42,5 @@ export function createIdentityStatusRepository(db: Kysely<Database>) {
         )
         .execute();
     },
-  };
-}
-
-/**
- * The login path's read: one prepared statement, compiled once, no query builder per request.
- * better-sqlite3 answers synchronously; PostgreSQL uses a named (server-side prepared) statement.
- */
-export type GateReader = (identityId: string) => GateRow | undefined | Promise<GateRow | undefined>;
-
-export function createGateReader(open: OpenDatabase): GateReader {
-  const text = "select status, provider, decided_at from identity_status where identity_id = ";
-  if (open.raw.kind === "sqlite") {
-    const statement = open.raw.sqlite.prepare<[string], GateRow>(`${text}?`);
-    // Synchronous on purpose: no promise on the login path for SQLite.
-    return (identityId) => statement.get(identityId);
-  }
-  const pool = open.raw.pool;
-  return async (identityId) => {
-    const result = await pool.query<GateRow>({
-      name: "idv_gate_status",
-      text: `${text}$1`,
-      values: [identityId],
-    });
-    return result.rows[0];
   };
 }

@@ -1,7 +1,8 @@
 // The store: repositories over one database, and transactions that bind them all to one connection.
 import { type Kysely, sql } from "kysely";
 import { type DatabaseOptions, type DialectName, type OpenDatabase, openDatabase } from "./database.js";
-import { createGateReader, createIdentityStatusRepository, type GateReader } from "./identity-status.js";
+import { createGateReader, type GateReader } from "./gate-reader.js";
+import { createIdentityStatusRepository } from "./identity-status.js";
 import { createSqliteInboxWriter } from "./inbox-writer.js";
 import { migrateToLatest, pendingMigrations } from "./migrations.js";
 import { createQueue } from "./queue.js";
@@ -103,23 +104,15 @@ export interface Store extends Repositories {
 export function openStore(options: DatabaseOptions): Store {
   const open: OpenDatabase = openDatabase(options);
   const { db, dialect } = open;
-  let readGate: GateReader | undefined;
-  let readGateGeneration = 0;
-  const generation = open.raw.kind === "sqlite" ? open.raw.generation : () => 0;
+  const gateReader = createGateReader(open);
   const repositories = createRepositories(db, dialect);
   return {
     ...repositories,
     // Outside transactions, SQLite ingests callbacks through the group-committing writer.
     addInboxEvent: createSqliteInboxWriter(open, db) ?? repositories.addInboxEvent,
     db,
-    // Prepared lazily (the statement needs the migrated table), and again when SQLite's handle was reopened.
-    readGate: (identityId) => {
-      if (!readGate || readGateGeneration !== generation()) {
-        readGateGeneration = generation();
-        readGate = createGateReader(open);
-      }
-      return readGate(identityId);
-    },
+    // Its own read-only connection on SQLite: the login gate never sees another transaction's uncommitted rows.
+    readGate: gateReader.read,
     transaction: (work) => db.transaction().execute((tx) => work(createRepositories(tx, dialect))),
     migrate: () => migrateToLatest(db, dialect),
     pendingMigrations: () => pendingMigrations(db, dialect),
@@ -129,12 +122,16 @@ export function openStore(options: DatabaseOptions): Store {
       const problem = open.raw.kind === "sqlite" ? open.raw.writeProblem() : undefined;
       if (problem) throw new StoreNotWritableError(problem);
     },
-    close: () => open.close(),
+    close: () => {
+      gateReader.close();
+      return open.close();
+    },
   };
 }
 
 export type { DialectName } from "./database.js";
-export type { GateReader, GateRow, IdentityStatusRow } from "./identity-status.js";
+export type { GateReader } from "./gate-reader.js";
+export type { IdentityStatusRow } from "./identity-status.js";
 export type { InboxRow, OutboxRow, Queue, QueueStats } from "./queue.js";
 export type { DeadLetterReplay, RangeReplay, ReplayWindow } from "./replay.js";
 export type { VerificationRow } from "./verifications.js";

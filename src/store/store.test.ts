@@ -555,18 +555,10 @@ describeEachDatabase("store contract", (kind) => {
       it("is what the gate reads, and the gate sees every later change", async () => {
         expect(await store.readGate("id-1")).toBeUndefined();
         await store.identityStatus.record(row("v1", "approved", 100), DECISIONS);
-        expect(await store.readGate("id-1")).toEqual({
-          status: "approved",
-          provider: "persona",
-          decided_at: 100,
-        });
+        expect(await store.readGate("id-1")).toBe("approved");
         await store.identityStatus.record(row("v2", "declined", 200), DECISIONS);
-        expect(await store.readGate("id-1")).toEqual({
-          status: "declined",
-          provider: "persona",
-          decided_at: 200,
-        });
-        expect(await anotherStore().readGate("id-1")).toMatchObject({ status: "declined" });
+        expect(await store.readGate("id-1")).toBe("declined");
+        expect(await anotherStore().readGate("id-1")).toBe("declined");
         expect(await store.readGate("id-2")).toBeUndefined();
       });
 
