@@ -98,7 +98,7 @@ function createVerifyDeps(config: Config, deps: DomainDeps, logger: Logger, opti
   const idv = config.VERIFY_IDV_STATUS
     ? createIdvLookup({
         findIdentities: (email) => kratos.findIdentitiesByEmail(email),
-        readStatus: deps.store.readGate,
+        readStatus: (identityId) => deps.store.identityStatus.get(identityId),
         clock: deps.runtime.clock,
         cacheTtlMs: config.VERIFY_IDV_CACHE_SECONDS * 1000,
         onUnavailable: (what, error) =>

@@ -1,7 +1,11 @@
 // The idv member's lookup: which identity an email designates, approved-only, caching, and outages.
 import { describe, expect, it } from "vitest";
-import type { GateRow } from "../store/index.js";
-import { createIdvLookup, type IdentityCandidate, identityForEmail } from "./assertion-idv.js";
+import {
+  createIdvLookup,
+  type IdentityCandidate,
+  identityForEmail,
+  type StoredStatus,
+} from "./assertion-idv.js";
 
 const ID_A = "0b6e4c36-8f43-4a43-9f1e-3c0f3f3c2a01";
 const ID_B = "0b6e4c36-8f43-4a43-9f1e-3c0f3f3c2a02";
@@ -12,7 +16,7 @@ const identity = (id: string, email: string, verified = true, state = "active"):
   verifiable_addresses: [{ value: email, verified }],
 });
 
-function rig(opts: { candidates?: IdentityCandidate[]; rows?: Record<string, GateRow> } = {}) {
+function rig(opts: { candidates?: IdentityCandidate[]; rows?: Record<string, StoredStatus> } = {}) {
   let now = 1_700_000_000_000;
   const calls: string[] = [];
   const warnings: string[] = [];

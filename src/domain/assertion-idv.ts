@@ -1,6 +1,5 @@
 // The optional `idv` member of a /verify answer: email → Kratos identity (cached) → approved verification in our store.
 import type { Clock } from "../lib/runtime.js";
-import type { GateReader } from "../store/index.js";
 
 export interface IdvMember {
   status: "approved";
@@ -16,10 +15,17 @@ export interface IdentityCandidate {
   verifiable_addresses?: readonly { value?: unknown; verified?: unknown }[] | undefined;
 }
 
+/** The part of an identity's stored verification status this decision reads. */
+export interface StoredStatus {
+  status: string;
+  provider: string;
+  decided_at: number | null;
+}
+
 export interface IdvLookupDeps {
   /** Identities whose credential identifier is the email (Kratos admin `credentials_identifier`). */
   findIdentities(email: string): Promise<readonly IdentityCandidate[]>;
-  readStatus: GateReader;
+  readStatus(identityId: string): StoredStatus | undefined | Promise<StoredStatus | undefined>;
   clock: Clock;
   /** How long an email → identity answer (found or not) is reused; 0 asks every time. */
   cacheTtlMs: number;
@@ -97,7 +103,7 @@ export function createIdvLookup(deps: IdvLookupDeps): IdvLookup {
       return fail("kratos", error);
     }
     if (identityId === undefined) return undefined;
-    let row: Awaited<ReturnType<GateReader>>;
+    let row: StoredStatus | undefined;
     try {
       row = await deps.readStatus(identityId);
     } catch (error) {
