@@ -16,7 +16,7 @@ import { registerHealth } from "./health.js";
 import { createLoginGateRoute } from "./login-gate-route.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
-import { registerVerify, type VerifyRouteDeps } from "./verify.js";
+import { createVerifyFastPath, registerVerify, type VerifyRouteDeps } from "./verify.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -52,11 +52,22 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     gate: deps.gate,
     metrics: deps.metrics,
   });
+  let closing = false;
+  // POST /verify with a JSON body also runs ahead of Fastify (issue 5); it hands everything else to Fastify.
+  const verifyFast = deps.verify
+    ? createVerifyFastPath({
+        ...deps.verify,
+        metrics: deps.metrics,
+        trustProxy: deps.settings.trustProxy.length > 0,
+        closing: () => closing,
+        logError: (error, url) => deps.logger.error({ err: error, url }, "verification failed"),
+      })
+    : undefined;
   const app: FastifyInstance = Fastify({
-    // The login gate runs ahead of Fastify; everything else goes through it.
+    // The login gate and /verify run ahead of Fastify; everything else goes through it.
     serverFactory: (handler) =>
       createServer((req, res) => {
-        if (!loginGate(req, res)) handler(req, res);
+        if (!loginGate(req, res) && !verifyFast?.(req, res)) handler(req, res);
       }),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // No per-request log lines: the login and callback paths are hot; errors are still logged.
@@ -69,6 +80,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // request.ip is the socket address unless the peer is a configured proxy.
     trustProxy: deps.settings.trustProxy.length > 0 ? [...deps.settings.trustProxy] : false,
     return503OnClosing: true,
+  });
+  // From here on Fastify answers 503 to new requests (return503OnClosing): the fast path steps aside.
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
