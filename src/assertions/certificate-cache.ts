@@ -9,17 +9,21 @@ export interface ParsedCertificate {
 }
 
 const MAX_ENTRIES = 10_000;
-const cache = new Map<string, ParsedCertificate>();
+// Looked up by the signature segment (a few hundred characters, hashed on every request) rather than the whole
+// text (kilobytes); a hit must still be the exact same text, or it is parsed afresh and not cached.
+const cache = new Map<string, { text: string; parsed: ParsedCertificate }>();
 
 export function parseCertificate(text: string): ParsedCertificate {
-  const cached = cache.get(text);
-  if (cached) return cached;
+  const id = text.slice(text.lastIndexOf(".") + 1);
+  const cached = cache.get(id);
+  if (cached?.text === text) return cached.parsed;
   const jws = parseJws(text);
   const parsed: ParsedCertificate = { jws, claims: certificateClaims(jws.payload) };
+  if (cached) return parsed; // same signature, other text: a forgery attempt; keep the genuine entry
   if (cache.size >= MAX_ENTRIES) {
     const oldest = cache.keys().next();
     if (!oldest.done) cache.delete(oldest.value);
   }
-  cache.set(text, parsed);
+  cache.set(id, { text, parsed });
   return parsed;
 }

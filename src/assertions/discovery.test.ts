@@ -62,6 +62,28 @@ describe("discovery", () => {
     expect(calls.every((call) => call.endsWith("?domain=deleg.example"))).toBe(true);
   });
 
+  it("peek answers what lookup answered, from the cache only, and nothing once it expired", async () => {
+    const { discovery, calls, advance } = setup({
+      "deleg.example": json({ authority: "idp.example" }),
+      "idp.example": json(supportDocument(key)),
+      "off.example": json({ disabled: true }),
+    });
+    expect(discovery.peek("deleg.example", "deleg.example")).toBeUndefined();
+    const found = await discovery.lookup("deleg.example", "deleg.example");
+    expect(discovery.peek("deleg.example", "deleg.example")).toEqual(found);
+    await discovery.lookup("off.example", "off.example");
+    expect(discovery.peek("off.example", "off.example")).toEqual({
+      type: "disabled",
+      authority: "off.example",
+    });
+    expect(discovery.peek("idp.example", "other.example")).toBeUndefined();
+    expect(discovery.peek("not a domain", "deleg.example")).toBeUndefined();
+    const fetched = calls.length;
+    advance(1_001);
+    expect(discovery.peek("deleg.example", "deleg.example")).toBeUndefined();
+    expect(calls.length).toBe(fetched);
+  });
+
   it("detects delegation cycles", async () => {
     const { discovery } = setup({
       "a.example": json({ authority: "b.example" }),

@@ -16,6 +16,11 @@ export type Discovered =
 export interface Discovery {
   /** Follows delegation from `domain`; throws AssertionError("discovery") with a Mozilla-style reason. */
   lookup(domain: string, principalDomain: string): Promise<Discovered>;
+  /**
+   * What `lookup` would answer when every hop is a fresh cache hit, synchronously (the hot path: no promise);
+   * undefined when any hop would need the network or `lookup` would fail.
+   */
+  peek(domain: string, principalDomain: string): Discovered | undefined;
   clear(): void;
 }
 
@@ -122,6 +127,24 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
           fail("discovery", `Too many hops while delegating authority: ${chain.join(" > ")}`);
         }
         current = next;
+      }
+    },
+    peek(domain, principalDomain) {
+      const chain = [domain];
+      let current = domain;
+      try {
+        for (;;) {
+          const doc = cache.peek(cacheKey(current, principalDomain));
+          if (doc === undefined) return undefined;
+          if (doc.type === "disabled") return { type: "disabled", authority: current };
+          if (doc.type === "supported") return { type: "supported", authority: current, keys: doc.keys };
+          // Cycles and too many hops: `lookup` words the failure.
+          if (chain.includes(doc.authority) || chain.length > MAX_DELEGATIONS) return undefined;
+          chain.push(doc.authority);
+          current = doc.authority;
+        }
+      } catch {
+        return undefined; // an invalid domain: `lookup` words that failure too
       }
     },
     clear: () => cache.clear(),

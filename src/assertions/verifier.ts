@@ -6,7 +6,7 @@ import { assertionAudience, checkTimes } from "./claims.js";
 import { createDiscovery, type Discovered } from "./discovery.js";
 import { AssertionError, fail } from "./errors.js";
 import { createIssuerFetcher } from "./fetcher.js";
-import { parseJws, splitBackedAssertion } from "./jws.js";
+import { type ParsedJws, parseJws, splitBackedAssertion } from "./jws.js";
 import { requireAlg, type VerificationKey } from "./keys.js";
 import { verifySignature } from "./signatures.js";
 import type {
@@ -62,7 +62,7 @@ export function createAssertionVerifier(
     }
   }
 
-  async function expectedIssuer(emailDomain: string): Promise<string | undefined> {
+  async function expectedIssuerSlow(emailDomain: string): Promise<string | undefined> {
     const own = await authorityOf(emailDomain, emailDomain);
     if (own?.type === "supported") return own.authority;
     // No usable document of its own (missing, broken or disabled — Mozilla's library did not fall back on
@@ -73,7 +73,36 @@ export function createAssertionVerifier(
     return bridged?.type === "supported" ? bridged.authority : fallback;
   }
 
-  async function run(input: VerifyInput): Promise<Verdict> {
+  /** The email domain's authority: straight from the cache when it holds the answer, else over the network. */
+  function expectedIssuer(emailDomain: string): string | undefined | Promise<string | undefined> {
+    const own = discovery.peek(emailDomain, emailDomain);
+    return own?.type === "supported" ? own.authority : expectedIssuerSlow(emailDomain);
+  }
+
+  async function discoverRoot(issuer: string, emailDomain: string): Promise<Discovered> {
+    try {
+      return await discovery.lookup(issuer, emailDomain);
+    } catch (error) {
+      if (error instanceof AssertionError)
+        fail("discovery", `can't get public key for ${issuer}: ${error.reason}`);
+      throw error;
+    }
+  }
+
+  interface Checked {
+    input: VerifyInput;
+    certificate: ParsedJws;
+    email: string;
+    emailDomain: string;
+    issuer: string;
+    expires: number;
+  }
+
+  /**
+   * Local checks, then the network. With warm caches (the common case) nothing here awaits: the verdict comes
+   * back as a value, and only a cache miss makes it a promise.
+   */
+  function run(input: VerifyInput): Verdict | Promise<Verdict> {
     const parts = splitBackedAssertion(input.assertion);
     const { jws: certificate, claims: cert } = parseCertificate(parts.certificate);
     const assertion = parseJws(parts.assertion);
@@ -93,48 +122,63 @@ export function createAssertionVerifier(
     if (email === undefined || emailDomain === undefined) fail("email", NO_EMAIL);
 
     // Only now, with a well-formed certificate whose key signed this assertion, do we go to the network.
-    let root: Discovered;
-    try {
-      root = await discovery.lookup(issuer, emailDomain);
-    } catch (error) {
-      if (error instanceof AssertionError)
-        fail("discovery", `can't get public key for ${issuer}: ${error.reason}`);
-      throw error;
-    }
+    const checked: Checked = { input, certificate, email, emailDomain, issuer, expires };
+    const root = discovery.peek(issuer, emailDomain);
+    return root
+      ? withRoot(checked, root)
+      : discoverRoot(issuer, emailDomain).then((found) => withRoot(checked, found));
+  }
+
+  function withRoot(checked: Checked, root: Discovered): Verdict | Promise<Verdict> {
+    const { certificate, issuer } = checked;
     if (root.type !== "supported")
       fail("discovery", `can't get public key for ${issuer}: browserid is disabled`);
     verifyCertificate(root.keys, certificate.alg, certificate.signedBytes, certificate.signature);
+    if (serverTrusted.has(issuer)) return okay(checked, true);
+    const expected = expectedIssuer(checked.emailDomain);
+    return expected instanceof Promise
+      ? expected.then((found) => withExpected(checked, found))
+      : withExpected(checked, expected);
+  }
 
-    const okay = (issuerAuthoritative: boolean): Verdict => ({
-      status: "okay",
-      email,
-      audience: input.audience,
-      expires,
-      issuer,
-      issuerAuthoritative,
-    });
-    if (serverTrusted.has(issuer)) return okay(true);
-    const expected = await expectedIssuer(emailDomain);
-    if (expected === issuer) return okay(true);
+  function withExpected(checked: Checked, expected: string | undefined): Verdict {
+    const { input, issuer } = checked;
+    if (expected === issuer) return okay(checked, true);
     // Caller-sent trust (v2 trustedIssuers) accepts the assertion but never makes the issuer authoritative.
     if (
       input.trustedIssuers?.some((trusted) => typeof trusted === "string" && trusted.toLowerCase() === issuer)
     ) {
-      return okay(false);
+      return okay(checked, false);
     }
     return fail("issuer", `untrusted issuer, expected '${expected}', got '${issuer}'`);
   }
 
+  function okay(checked: Checked, issuerAuthoritative: boolean): Verdict {
+    return {
+      status: "okay",
+      email: checked.email,
+      audience: checked.input.audience,
+      expires: checked.expires,
+      issuer: checked.issuer,
+      issuerAuthoritative,
+    };
+  }
+
+  function failure(error: unknown): Verdict {
+    if (error instanceof AssertionError) {
+      return { status: "failure", category: error.category, reason: error.reason };
+    }
+    // Never throw across the boundary (Mozilla's worker died on malformed-but-signed input).
+    return { status: "failure", category: "malformed", reason: "unexpected error" };
+  }
+
   return {
-    async verify(input) {
+    verify(input) {
       try {
-        return await run(input);
+        const verdict = run(input);
+        return verdict instanceof Promise ? verdict.catch(failure) : Promise.resolve(verdict);
       } catch (error) {
-        if (error instanceof AssertionError) {
-          return { status: "failure", category: error.category, reason: error.reason };
-        }
-        // Never throw across the boundary (Mozilla's worker died on malformed-but-signed input).
-        return { status: "failure", category: "malformed", reason: "unexpected error" };
+        return Promise.resolve(failure(error));
       }
     },
     clearCache: () => discovery.clear(),

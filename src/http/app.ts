@@ -16,7 +16,7 @@ import { registerHealth } from "./health.js";
 import { createLoginGateRoute } from "./login-gate-route.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
-import { registerVerify, type VerifyRouteDeps } from "./verify.js";
+import { createVerifyFastPath, registerVerify, type VerifyRouteDeps } from "./verify.js";
 
 /** Idle keep-alive connections live this long (Fastify's default for servers it creates itself). */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
@@ -55,11 +55,22 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     gate: deps.gate,
     metrics: deps.metrics,
   });
+  let closing = false;
+  // POST /verify with a JSON body also runs ahead of Fastify (issue 5); it hands everything else to Fastify.
+  const verifyFast = deps.verify
+    ? createVerifyFastPath({
+        ...deps.verify,
+        metrics: deps.metrics,
+        trustProxy: deps.settings.trustProxy.length > 0,
+        closing: () => closing,
+        logError: (error, url) => deps.logger.error({ err: error, url }, "verification failed"),
+      })
+    : undefined;
   const app: FastifyInstance = Fastify({
-    // The login gate runs ahead of Fastify; everything else goes through it.
+    // The login gate and /verify run ahead of Fastify; everything else goes through it.
     serverFactory: (handler) => {
       const server = createServer((req, res) => {
-        if (!loginGate(req, res)) handler(req, res);
+        if (!loginGate(req, res) && !verifyFast?.(req, res)) handler(req, res);
       });
       // Fastify sets these only on servers it creates. Kratos (Go) and load balancers keep connections
       // pooled between logins; Node's 5 s default closes idle ones, and a request sent as it does is reset.
@@ -78,6 +89,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // request.ip is the socket address unless the peer is a configured proxy.
     trustProxy: deps.settings.trustProxy.length > 0 ? [...deps.settings.trustProxy] : false,
     return503OnClosing: true,
+  });
+  // From here on Fastify answers 503 to new requests (return503OnClosing): the fast path steps aside.
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
