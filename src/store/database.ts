@@ -20,19 +20,12 @@ export interface DatabaseOptions {
 
 export interface RawSqlite {
   kind: "sqlite";
-  /** The database file (or `:memory:`), for connections of its own such as the login gate's reader. */
-  path: string;
   /** The current handle (opened on first use, reopened after an error that broke it). */
   readonly sqlite: SQLite.Database;
   /** Changes whenever the handle is reopened: statements prepared on an older handle must be prepared again. */
   generation(): number;
   /** Runs statements, noting errors that leave the handle broken or show the database cannot be written. */
   watch<T>(run: () => T, writes: boolean): T;
-  /**
-   * Counts writes and transaction ends that succeeded through `watch`: a reader holding a snapshot compares
-   * it to learn whether a write of this process may have committed since.
-   */
-  writes(): number;
   /** Why the last write failed (full, read-only or missing volume), until a write succeeds again. */
   writeProblem(): string | undefined;
 }
@@ -101,15 +94,11 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
 
   /** The last write failure (volume full, read-only, gone), until a write succeeds again. */
   let writeProblem: string | undefined;
-  let writeCount = 0;
 
   function watch<T>(run: () => T, writes: boolean): T {
-    // SQLite calls COMMIT read-only (it writes nothing itself), yet it is when a transaction's writes land.
-    const inTransaction = current?.inTransaction === true;
     try {
       const result = run();
       if (writes) writeProblem = undefined;
-      if (writes || (inTransaction && current?.inTransaction !== true)) writeCount++;
       return result;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -145,13 +134,11 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
     dialect: "sqlite",
     raw: {
       kind: "sqlite",
-      path: options.sqlitePath,
       get sqlite() {
         return handle();
       },
       generation: () => generation,
       watch,
-      writes: () => writeCount,
       writeProblem: () => writeProblem,
     },
     close: () => db.destroy(),
