@@ -2,6 +2,7 @@
 // every login, and Fastify's per-request machinery cost more than the decision itself (bench/README.md).
 // It keeps the same contract as every other route: X-Webhook-Secret, JSON only, body limit, errors from
 // src/http/errors.ts.
+
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { GateDecision, LoginGate } from "../domain/login-gate.js";
@@ -10,6 +11,7 @@ import { AppError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import { parseInput } from "../lib/validation.js";
 import { toErrorReply } from "./errors.js";
+import { readLimitedBody } from "./raw-body.js";
 import { createSecretCheck } from "./secret-header.js";
 
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
@@ -139,36 +141,16 @@ export function createLoginGateRoute(deps: LoginGateRouteDeps) {
       fail(req, res, error);
       return true;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > deps.bodyLimit) {
-        done = true;
-        fail(req, res, new AppError("payload_too_large", "Request body is larger than this route accepts"));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (done) return;
-      done = true;
-      try {
-        decide(
-          req,
-          res,
-          chunks.length === 1
-            ? (chunks[0] as Buffer).toString("utf8")
-            : Buffer.concat(chunks).toString("utf8"),
-        );
-      } catch (error) {
-        fail(req, res, error);
-      }
-    });
-    req.on("error", () => {
-      done = true;
+    readLimitedBody(req, deps.bodyLimit, {
+      onTooLarge: () =>
+        fail(req, res, new AppError("payload_too_large", "Request body is larger than this route accepts")),
+      onBody: (body) => {
+        try {
+          decide(req, res, body.toString("utf8"));
+        } catch (error) {
+          fail(req, res, error);
+        }
+      },
     });
     return true;
   };

@@ -1,11 +1,13 @@
 // POST /verify, POST / (v1) and POST /v2: Mozilla's Remote Verification API over our BrowserID verifier.
 // Routes only parse, call the verifier (and the idv lookup), and shape the answer; nothing is logged per request.
+
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AssertionVerifier, VerifyInput } from "../assertions/types.js";
 import type { IdvLookup } from "../domain/assertion-idv.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { RateLimiter } from "../lib/rate-limit.js";
+import { readLimitedBody } from "./raw-body.js";
 import {
   failureJson,
   MAX_TRUSTED_ISSUERS,
@@ -355,35 +357,21 @@ export function createVerifyFastPath(deps: VerifyFastPathDeps) {
       );
       return true;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > deps.bodyLimit) {
-        done = true;
+    readLimitedBody(req, deps.bodyLimit, {
+      onTooLarge: () =>
         refuse(
           req,
           res,
           counts,
           new RequestError(413, `request body too large (limit ${deps.bodyLimit} bytes)`),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (done) return;
-      done = true;
-      try {
-        respond(req, res, route, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-      } catch (error) {
-        refuse(req, res, counts, error);
-      }
-    });
-    req.on("error", () => {
-      done = true;
+        ),
+      onBody: (body) => {
+        try {
+          respond(req, res, route, body);
+        } catch (error) {
+          refuse(req, res, counts, error);
+        }
+      },
     });
     return true;
   };
