@@ -97,6 +97,19 @@ export interface CaseSpec {
   tamperAt: number;
 }
 
+/** The plain valid case every dimension varies one at a time. */
+export const BASE_CASE: CaseSpec = {
+  idpAlg: "RS256",
+  userAlg: "DS128",
+  identity: "primary",
+  certTime: "valid",
+  assertionTime: "valid",
+  audience: 0,
+  tamper: "none",
+  shape: "standard",
+  tamperAt: 0.5,
+};
+
 export interface Case {
   name: string;
   spec: CaseSpec;

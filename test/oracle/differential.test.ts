@@ -5,6 +5,7 @@ import { createAssertionVerifier } from "../../src/assertions/index.js";
 import { compare, type Outcome, settings } from "./compare.js";
 import {
   AUDIENCES,
+  BASE_CASE as BASE,
   buildCase,
   type CaseSpec,
   caseSpecs,
@@ -40,18 +41,6 @@ function categoriesSeen(outcomes: Outcome[]): string[] {
   for (const { mozilla } of outcomes) if (mozilla.status === "failure") seen.add(mozilla.category);
   return [...seen].sort();
 }
-
-const BASE: CaseSpec = {
-  idpAlg: "RS256",
-  userAlg: "DS128",
-  identity: "primary",
-  certTime: "valid",
-  assertionTime: "valid",
-  audience: 0,
-  tamper: "none",
-  shape: "standard",
-  tamperAt: 0.5,
-};
 
 describe.skipIf("unavailable" in loaded)("our verifier against browserid-local-verify", () => {
   const mozilla = (loaded as { mozilla: Mozilla }).mozilla;

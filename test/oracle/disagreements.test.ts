@@ -3,23 +3,12 @@
 // must differ, is divergences.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { compare } from "./compare.js";
-import { AUDIENCES, buildCase, type CaseSpec, makeWorld, type World } from "./corpus.js";
+import { AUDIENCES, BASE_CASE as BASE, buildCase, type CaseSpec, makeWorld, type World } from "./corpus.js";
 import { loadMozilla, type Mozilla } from "./oracle.js";
 
 const loaded = loadMozilla();
 if ("unavailable" in loaded) console.warn(`skipping the BrowserID disagreement cases: ${loaded.unavailable}`);
 
-const BASE: CaseSpec = {
-  idpAlg: "RS256",
-  userAlg: "DS128",
-  identity: "primary",
-  certTime: "valid",
-  assertionTime: "valid",
-  audience: 0,
-  tamper: "none",
-  shape: "standard",
-  tamperAt: 0.5,
-};
 const audience = (rp: string) =>
   AUDIENCES.findIndex(([aud, got]) => aud === "https://rp.example" && got === rp);
 
