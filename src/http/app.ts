@@ -16,7 +16,9 @@ import { registerHealth } from "./health.js";
 import { createLoginGateRoute } from "./login-gate-route.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
-import { createVerifyFastPath, registerVerify, type VerifyRouteDeps } from "./verify.js";
+import { registerVerify } from "./verify.js";
+import type { VerifyRouteDeps } from "./verify-answer.js";
+import { createVerifyFastPath } from "./verify-fast-path.js";
 
 /** Idle keep-alive connections live this long (Fastify's default for servers it creates itself). */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000;

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AssertionVerifier, Verdict } from "../assertions/types.js";
 import { createMetrics } from "../lib/metrics.js";
 import { createRateLimiter } from "../lib/rate-limit.js";
-import { createVerifyFastPath, registerVerify } from "./verify.js";
+import { registerVerify } from "./verify.js";
+import { createVerifyFastPath } from "./verify-fast-path.js";
 import { verifyOkayAnswer } from "./verify-schemas.js";
 
 let app: FastifyInstance | undefined;
