@@ -31,6 +31,7 @@ const HEADER_PAIRS = Object.entries(HEADERS).flat();
  * methods and types, a query string, trusted proxies, a closing server) returns false and goes to Fastify.
  */
 export function createVerifyFastPath(deps: VerifyFastPathDeps) {
+  const tooLarge = () => new RequestError(413, `request body too large (limit ${deps.bodyLimit} bytes)`);
   const routes = new Map<string, { v2: boolean; counts: Counts }>([
     ...VERIFY_V1_PATHS.map((path) => [path, { v2: false, counts: countsFor(deps.metrics, path) }] as const),
     [VERIFY_V2_PATH, { v2: true, counts: countsFor(deps.metrics, VERIFY_V2_PATH) }],
@@ -78,22 +79,11 @@ export function createVerifyFastPath(deps: VerifyFastPathDeps) {
       }
     }
     if (Number(req.headers["content-length"] ?? 0) > deps.bodyLimit) {
-      refuse(
-        req,
-        res,
-        counts,
-        new RequestError(413, `request body too large (limit ${deps.bodyLimit} bytes)`),
-      );
+      refuse(req, res, counts, tooLarge());
       return true;
     }
     readLimitedBody(req, deps.bodyLimit, {
-      onTooLarge: () =>
-        refuse(
-          req,
-          res,
-          counts,
-          new RequestError(413, `request body too large (limit ${deps.bodyLimit} bytes)`),
-        ),
+      onTooLarge: () => refuse(req, res, counts, tooLarge()),
       onBody: (body) => {
         try {
           respond(req, res, route, body);

@@ -153,17 +153,7 @@ describe.skipIf("unavailable" in loaded)("every one-character change of a signed
     "%s-signed RS256 certificate + DS128 assertion",
     async (kind) => {
       const world = await makeWorld(kind, mozilla);
-      const base = await buildCase(world, {
-        idpAlg: "RS256",
-        userAlg: "DS128",
-        identity: "primary",
-        certTime: "valid",
-        assertionTime: "valid",
-        audience: 0,
-        tamper: "none",
-        shape: "standard",
-        tamperAt: 0,
-      });
+      const base = await buildCase(world, { ...BASE, tamperAt: 0 });
       const verifier = createAssertionVerifier(settings(undefined, []), {
         now: () => NOW,
         fetchJson: fetcherFor(base.documents),
