@@ -23,13 +23,8 @@ import {
   verdictTable,
 } from "./report.js";
 import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenarios } from "./scenarios.js";
-import {
-  runVerifyBench,
-  VERIFY_USAGE,
-  verifyOptions,
-  verifyParseOptions,
-  verifySelection,
-} from "./verify-bench.js";
+import { runVerifyBench } from "./verify-bench.js";
+import { VERIFY_USAGE, verifyOptions, verifyParseOptions, verifySelection } from "./verify-options.js";
 
 const USAGE = `usage: npm run bench -- [options]
   --runs N            measured runs per server on /persona/* (default 3; medians are reported); the

@@ -2,9 +2,6 @@
 // gateway's core) then the gateway on that one core: closed-loop at its maximum rate, then paced at a fixed rate.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type autocannon from "autocannon";
@@ -12,13 +9,9 @@ import { runLoad } from "./load.js";
 import { runPaced } from "./paced-load.js";
 import { freePort, runNode, sampleProcess, startServer, waitForQuiet } from "./processes.js";
 import { verdictTable } from "./report.js";
-import {
-  supportDocument,
-  VERIFY_PAIRS,
-  type VerifyPair,
-  type VerifyPool,
-  verifyPool,
-} from "./verify-fixtures.js";
+import { supportDocument, type VerifyPair, type VerifyPool, verifyPool } from "./verify-fixtures.js";
+import { type Issuer, startIssuer } from "./verify-issuer.js";
+import type { VerifyBenchOptions } from "./verify-options.js";
 import {
   type GatewayRun,
   type RawRun,
@@ -30,94 +23,9 @@ import {
   verifyVerdicts,
 } from "./verify-report.js";
 
-export interface VerifyBenchOptions {
-  /** Scratch directory (pool files, the gateway's database). */
-  dir: string;
-  pairs: readonly VerifyPair[];
-  runs: number;
-  retries: number;
-  warmup: number;
-  duration: number;
-  connections: number;
-  /** Distinct backed assertions per pair, sent round-robin. */
-  poolSize: number;
-  pacedRate: number;
-  pacedDuration: number;
-  /** Other processes may use this many cores during a run before it is measured again. */
-  noiseLimit: number;
-}
-
-/** Options of the /verify part, for parseArgs (both `npm run bench` and `npm run bench:verify` take them). */
-export const verifyParseOptions = {
-  pairs: { type: "string", default: VERIFY_PAIRS.join(",") },
-  pool: { type: "string", default: "5000" },
-  "paced-rate": { type: "string", default: "1000" },
-  "paced-duration": { type: "string" },
-} as const;
-
-export const VERIFY_USAGE = `  --pairs LIST        /verify: signature pairs, comma-separated (default ${VERIFY_PAIRS.join(",")})
-  --pool N            /verify: distinct backed assertions per pair, sent round-robin (default 5000)
-  --paced-rate N      /verify: requests per second of the paced run (default 1000)
-  --paced-duration S  /verify: seconds of the paced run (default: --duration)`;
-
-function integer(name: string, value: string | undefined, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-}
-
-/** The parsed command line (with the shared --runs, --duration, ...) as the /verify part's options. */
-export function verifyOptions(
-  args: {
-    pairs?: string | undefined;
-    pool?: string | undefined;
-    "paced-rate"?: string | undefined;
-    "paced-duration"?: string | undefined;
-    runs?: string | undefined;
-    "noise-retries"?: string | undefined;
-    warmup?: string | undefined;
-    duration?: string | undefined;
-    connections?: string | undefined;
-  },
-  dir: string,
-): VerifyBenchOptions {
-  const pairs = (args.pairs ?? VERIFY_PAIRS.join(",")).split(",").map((p) => p.trim());
-  const unknown = pairs.filter((p) => !(VERIFY_PAIRS as readonly string[]).includes(p));
-  if (unknown.length > 0 || pairs.length === 0)
-    throw new Error(`--pairs: unknown ${unknown.join(", ") || "(empty)"}; use ${VERIFY_PAIRS.join(", ")}`);
-  const duration = integer("duration", args.duration ?? "10", 1);
-  return {
-    dir,
-    pairs: pairs as VerifyPair[],
-    runs: integer("runs", args.runs ?? "3", 1),
-    retries: integer("noise-retries", args["noise-retries"] ?? "1", 0),
-    warmup: integer("warmup", args.warmup ?? "3", 1),
-    duration,
-    connections: integer("connections", args.connections ?? "50", 1),
-    poolSize: integer("pool", args.pool ?? "5000", 1),
-    pacedRate: integer("paced-rate", args["paced-rate"] ?? "1000", 1),
-    pacedDuration: integer("paced-duration", args["paced-duration"] ?? String(duration), 1),
-    noiseLimit: 0.25,
-  };
-}
-
 const CLI = "dist/cli/index.js";
 const AUDIENCE = "https://rp.bench.example";
 const JSON_TYPE = "application/json";
-
-/**
- * Splits `--only`: whether the /verify part runs, and what is left for the other routes (`null`: nothing). Without
- * `--only` everything runs.
- */
-export function verifySelection(only: string | undefined): {
-  verify: boolean;
-  others: string | undefined | null;
-} {
-  if (only === undefined) return { verify: true, others: undefined };
-  const tokens = only.split(",").map((t) => t.trim().replace(/^\/+/, ""));
-  const rest = tokens.filter((t) => t !== "verify" && t !== "");
-  return { verify: tokens.includes("verify"), others: rest.length > 0 ? rest.join(",") : null };
-}
 
 /** The cores the bench may use, e.g. [0, 1]. */
 function allowedCpus(): number[] {
@@ -136,55 +44,6 @@ const hasTaskset = () => spawnSync("taskset", ["--version"]).status === 0;
 function pin(pid: number, cpuList: string): void {
   const result = spawnSync("taskset", ["-a", "-p", "-c", cpuList, String(pid)], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`taskset ${cpuList} ${pid} failed: ${result.stderr}`);
-}
-
-interface Issuer {
-  server: Server;
-  port: number;
-  /** The CA file the gateway must trust (NODE_EXTRA_CA_CERTS), or undefined when served over plain http. */
-  caFile: string | undefined;
-  serve(doc: string): void;
-}
-
-/**
- * A self-signed certificate for 127.0.0.1 made with the openssl CLI, so the gateway fetches the issuer over https
- * as in production (BROWSERID_HTTP_HOSTS is refused there); undefined when openssl is missing.
- */
-function selfSignedCertificate(dir: string): { key: string; cert: string; file: string } | undefined {
-  const keyFile = join(dir, "issuer-key.pem");
-  const certFile = join(dir, "issuer-cert.pem");
-  const made = spawnSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"],
-      ...["-keyout", keyFile, "-out", certFile, "-subj", "/CN=127.0.0.1"],
-      ...["-addext", "subjectAltName=IP:127.0.0.1"],
-    ],
-    { encoding: "utf8" },
-  );
-  if (made.status !== 0) return undefined;
-  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), file: certFile };
-}
-
-/** Serves the issuer's support document on loopback; the gateway fetches it once, then uses its cache. */
-async function startIssuer(dir: string): Promise<Issuer> {
-  let document = "{}";
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith("/.well-known/browserid")) {
-      res.writeHead(200, { "content-type": JSON_TYPE }).end(document);
-    } else res.writeHead(404).end();
-  };
-  const tls = selfSignedCertificate(dir);
-  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    caFile: tls?.file,
-    serve: (doc) => {
-      document = doc;
-    },
-  };
 }
 
 /** Round-robin over the pool's request bodies, shared by every connection so no two in a row repeat. */

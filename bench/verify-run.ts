@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runVerifyBench, VERIFY_USAGE, verifyOptions, verifyParseOptions } from "./verify-bench.js";
+import { runVerifyBench } from "./verify-bench.js";
+import { VERIFY_USAGE, verifyOptions, verifyParseOptions } from "./verify-options.js";
 
 const { values: args } = parseArgs({
   options: {

@@ -4,8 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runPaced } from "../../bench/paced-load.js";
-import { verifySelection } from "../../bench/verify-bench.js";
 import { supportDocument, VERIFY_PAIRS, verifyPool } from "../../bench/verify-fixtures.js";
+import { verifySelection } from "../../bench/verify-options.js";
 import { createAssertionVerifier } from "../../src/assertions/index.js";
 
 const AUDIENCE = "https://rp.bench.example";
