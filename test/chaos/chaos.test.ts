@@ -1,8 +1,9 @@
 // The short chaos run in the regular suite: every fault kind, 1 replica on SQLite and 2 on PostgreSQL;
 // nothing acknowledged may be lost, applied twice or end in the wrong state. `npm run chaos` is the long one.
 import { describe, expect, it } from "vitest";
-import { type ChaosReport, formatReports, runChaos } from "./chaos.js";
+import { runChaos } from "./chaos.js";
 import { postgresUnavailable } from "./postgres-cluster.js";
+import { type ChaosReport, formatReports } from "./report.js";
 import { volumeUnavailable } from "./sqlite-volume.js";
 
 const noPostgres = postgresUnavailable();

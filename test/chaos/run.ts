@@ -4,9 +4,10 @@
 //   npm run chaos -- --scaling          throughput with 1, 2 and 3 replicas on PostgreSQL, no faults
 //   npm run chaos -- --soak 600         10 minutes at a steady rate: RSS and latency at start and end
 import { parseArgs } from "node:util";
-import { type ChaosOptions, type ChaosReport, formatReports, runChaos } from "./chaos.js";
+import { type ChaosOptions, runChaos } from "./chaos.js";
 import { FAULT_KINDS, type FaultKind } from "./faults.js";
 import { postgresUnavailable } from "./postgres-cluster.js";
+import { type ChaosReport, formatReports } from "./report.js";
 import { runScaling } from "./scaling.js";
 import { runSoak } from "./soak.js";
 import { volumeUnavailable } from "./sqlite-volume.js";
