@@ -62,6 +62,7 @@ export function openConfiguredStore(config: Config, logger: Logger): Store {
     sqlitePath: config.SQLITE_PATH,
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     poolSize: config.DATABASE_POOL_SIZE,
+    gateCacheSize: config.LOGIN_GATE_CACHE_SIZE,
     ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),
     onPoolError: (error) =>
       logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),

@@ -100,6 +100,9 @@ export const configSchema = z.object({
   LOGIN_FAIL_OPEN: bool(false).describe(
     "When the store cannot be read during /validate: `false` blocks the login (fail closed), `true` allows it.",
   ),
+  LOGIN_GATE_CACHE_SIZE: int(100_000, 0).describe(
+    "SQLite: identity statuses /validate keeps in memory (oldest out first; 0 = read the database on every login). Exact: this process's writes update it, and another process's commits clear it from the next event-loop turn. PostgreSQL: not used.",
+  ),
   LOGIN_BLOCK_MESSAGE: z
     .string()
     .default("Your identity verification was not successful. Please contact support.")

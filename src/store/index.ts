@@ -29,11 +29,15 @@ export interface OutboxJob {
   payload: unknown;
 }
 
-function createRepositories(db: Kysely<Database>, dialect: DialectName) {
+function createRepositories(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  onStatusWritten: (identityId: string) => void,
+) {
   return {
     dialect,
     verifications: createVerificationRepository(db),
-    identityStatus: createIdentityStatusRepository(db),
+    identityStatus: createIdentityStatusRepository(db, onStatusWritten),
     inbox: createQueue(db, dialect, "inbox"),
     outbox: createQueue(db, dialect, "outbox"),
     replay: createReplay(db),
@@ -101,19 +105,24 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
-export function openStore(options: DatabaseOptions): Store {
+export interface StoreOptions extends DatabaseOptions {
+  /** SQLite: identity statuses the login gate keeps in memory (see gate-reader.ts); 0 or unset: none. */
+  gateCacheSize?: number;
+}
+
+export function openStore(options: StoreOptions): Store {
   const open: OpenDatabase = openDatabase(options);
   const { db, dialect } = open;
-  const gateReader = createGateReader(open);
-  const repositories = createRepositories(db, dialect);
+  const gateReader = createGateReader(open, { cacheSize: options.gateCacheSize ?? 0 });
+  const repositories = createRepositories(db, dialect, gateReader.forget);
   return {
     ...repositories,
     // Outside transactions, SQLite ingests callbacks through the group-committing writer.
     addInboxEvent: createSqliteInboxWriter(open, db) ?? repositories.addInboxEvent,
     db,
-    // Its own read-only connection on SQLite: the login gate never sees another transaction's uncommitted rows.
     readGate: gateReader.read,
-    transaction: (work) => db.transaction().execute((tx) => work(createRepositories(tx, dialect))),
+    transaction: (work) =>
+      db.transaction().execute((tx) => work(createRepositories(tx, dialect, gateReader.forget))),
     migrate: () => migrateToLatest(db, dialect),
     pendingMigrations: () => pendingMigrations(db, dialect),
     ping: async () => {

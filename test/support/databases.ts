@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, inject } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
 import { openStore, type Store } from "../../src/store/index.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
@@ -59,6 +60,8 @@ export function describeEachDatabase(name: string, body: (kind: DatabaseKind) =>
   }
 }
 
+const DEFAULT_GATE_CACHE_SIZE = loadConfig({}).LOGIN_GATE_CACHE_SIZE;
+
 /** A store on a test database, as one gateway replica would open it. */
 export function openTestStore(db: TestDatabase): Store {
   return openStore({
@@ -66,6 +69,7 @@ export function openTestStore(db: TestDatabase): Store {
     sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
     sqliteSynchronous: "NORMAL",
     poolSize: 4,
+    gateCacheSize: DEFAULT_GATE_CACHE_SIZE,
     ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
   });
 }
