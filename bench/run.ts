@@ -1,7 +1,8 @@
-// `npm run bench`: builds, then loads a bare node:http server and the gateway in pairs (their order alternating)
-// on POST /{persona,onfido,jumio}/validate and /{persona,onfido,jumio}/callback, and prints every run, the
-// medians (the ratio: median of the pairs' ratios) and a verdict per target; then POST /verify against the raw
-// node:crypto limit (bench/verify-bench.ts).
+// `npm run bench`: builds, then loads a bare node:http server and the gateway on POST
+// /{persona,onfido,jumio}/validate (side by side, in alternating windows) and /{persona,onfido,jumio}/callback
+// (in pairs of runs, their order alternating), and prints every run, the medians (the ratio: median of the
+// pairs' ratios) and a verdict per target; then POST /verify against the raw node:crypto limit
+// (bench/verify-bench.ts). How each is measured: bench/measure.ts.
 // A measurement, not a test: exits 0 whatever the figures, non-zero only when something crashed.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,30 +10,28 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CallbackProvider } from "./fixtures.js";
-import { runLoad } from "./load.js";
-import { freePort, sampleProcess, startServer, waitForQuiet } from "./processes.js";
+import { measureInterleaved, measurePairs, NOISE_LIMIT, type Settings, WINDOW_SECONDS } from "./measure.js";
 import {
   noise,
   pairRatioLines,
-  RUN_HEAD,
   type RunRecord,
-  runRow,
   runsTable,
   summaryTable,
   verdicts,
   verdictTable,
 } from "./report.js";
-import { type Attempt, callbackScenario, type Scenario, type Setup, validateScenarios } from "./scenarios.js";
+import { callbackScenario, type Setup, validateScenarios } from "./scenarios.js";
 import { runVerifyBench } from "./verify-bench.js";
 import { VERIFY_USAGE, verifyOptions, verifyParseOptions, verifySelection } from "./verify-options.js";
 
 const USAGE = `usage: npm run bench -- [options]
   --runs N            measured runs per server on /persona/* (default 3; medians are reported); the
                       /onfido and /jumio callbacks get min(N, 2) runs, their validate routes 1 run
-  --duration S        seconds of load per run (default 10), after --warmup S (default 3) of unmeasured load
+  --duration S        seconds of load per run and server (default 10), after --warmup S (default 3) of
+                      unmeasured load; on /validate split into alternating windows of ${WINDOW_SECONDS} s
   --connections N     autocannon connections (default 50), pipelining 1
   --identities N      identities seeded for /validate (default 10000)
-  --noise-retries N   re-measure a run up to N times (default 1) while other processes used > 0.25 cores
+  --noise-retries N   re-measure a callback run up to N times (default 1) while other processes used > 0.25 cores
   --only LIST         comma-separated: validate | callback | persona | onfido | jumio | <provider>/<route>
                       (e.g. callback = the three callbacks, onfido/callback,jumio/validate = those two)
                       | verify (POST /verify: see bench/README.md)
@@ -64,9 +63,6 @@ function count(name: string, value: string | undefined, min = 1): number {
   return n;
 }
 
-/** Other processes may use this many cores during a run before it is measured again. */
-const NOISE_LIMIT = 0.25;
-
 const PROVIDERS: readonly CallbackProvider[] = ["persona", "onfido", "jumio"];
 /** Runs of the /onfido and /jumio routes, at most: validate is the same handler as /persona/validate. */
 const SECONDARY_CALLBACK_RUNS = 2;
@@ -85,113 +81,6 @@ function selector(only: string | undefined): (provider: CallbackProvider, kind: 
   if (tokens.length === 0 || unknown.length > 0)
     throw new Error(`--only: unknown ${unknown.join(", ") || "(empty)"}; use ${[...known].join(", ")}`);
   return (provider, kind) => tokens.some((t) => t === kind || t === provider || t === `${provider}/${kind}`);
-}
-
-interface Settings {
-  connections: number;
-  warmup: number;
-  duration: number;
-  cpuProf: string | undefined;
-}
-
-/** Starts one server, checks its answers, warms it up, measures it, stops it. */
-async function measure(
-  scenario: Scenario,
-  attempt: Attempt,
-  run: number,
-  settings: Settings,
-): Promise<RunRecord> {
-  const busy = await waitForQuiet(NOISE_LIMIT, 10_000);
-  if (busy > NOISE_LIMIT)
-    console.log(`  (machine still busy before this run: ${busy.toFixed(2)} cores in use)`);
-  const port = await freePort();
-  const env = { ...(await scenario.prepare(attempt)), PORT: String(port) };
-  const name = `${attempt.kind} (${scenario.route})`;
-  const gateway = attempt.kind === "gateway";
-  const profile = gateway && settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProf}`] : [];
-  const script = gateway ? [...profile, "dist/cli/index.js", "serve"] : [resolve("bench/bare-server.mjs")];
-  const server = await startServer(name, script, env, port, gateway ? "/ready" : "/");
-  try {
-    await scenario.check(attempt.kind, server.url);
-    const load = {
-      url: server.url,
-      connections: settings.connections,
-      requests: scenario.requests(attempt.kind),
-    };
-    const warm = await runLoad({ ...load, durationSec: settings.warmup });
-    const sampler = sampleProcess(server.pid);
-    const measured = await runLoad({ ...load, durationSec: settings.duration });
-    const sample = sampler.stop();
-    if (!server.alive()) throw new Error(`${server.name} died under load:\n${server.output()}`);
-    await server.stop();
-
-    const good = (statuses: Record<string, number>) =>
-      Object.entries(statuses).reduce(
-        (n, [status, c]) => n + (scenario.goodStatuses.has(Number(status)) ? c : 0),
-        0,
-      );
-    const bad = [warm, measured].reduce((n, r) => n + r.errors + r.completed - good(r.statuses), 0);
-    const ok = (warm.statuses["200"] ?? 0) + (measured.statuses["200"] ?? 0);
-    const problem = gateway ? scenario.verify?.(attempt, ok, 2 * settings.connections) : undefined;
-    const record: RunRecord = {
-      scenario: scenario.route,
-      routeKind: scenario.kind,
-      kind: attempt.kind,
-      run,
-      load: measured,
-      process: sample,
-      bad,
-      problem,
-    };
-    console.log(`  ${runRow(record).join("  ")}`);
-    if (bad > 0)
-      console.log(
-        `  !! ${bad} bad answers: ${JSON.stringify(measured.statuses)}; server output:\n${server.output()}`,
-      );
-    if (problem) console.log(`  !! ${problem}`);
-    const note = scenario.note?.();
-    if (note) console.log(`  note: ${note}`);
-    return record;
-  } finally {
-    await server.stop();
-  }
-}
-
-/**
- * Runs `runs` pairs of bare and gateway, in alternating order (bare first in odd pairs, gateway first in even
- * ones) so that neither server always meets the machine warmer or calmer; a run disturbed by other processes
- * is measured again (the calmest kept).
- */
-async function measureScenario(
-  scenario: Scenario,
-  runs: number,
-  retries: number,
-  settings: Settings,
-): Promise<RunRecord[]> {
-  const planned = Math.min(runs, scenario.maxRuns ?? runs);
-  console.log(`POST ${scenario.route} (${planned} run${planned === 1 ? "" : "s"})\n  ${RUN_HEAD.join("  ")}`);
-  const records: RunRecord[] = [];
-  let bareRps = 0;
-  for (let run = 1; run <= planned; run++) {
-    const order = run % 2 === 1 ? (["bare", "gateway"] as const) : (["gateway", "bare"] as const);
-    for (const kind of order) {
-      // The gateway cannot beat the bare server: the last bare rate bounds how many distinct callbacks to sign.
-      const budget = Math.ceil(bareRps * (settings.warmup + settings.duration) * 1.25) + 10_000;
-      let best: RunRecord | undefined;
-      for (let attempt = 0; attempt <= retries; attempt++) {
-        const record = await measure(scenario, { kind, key: `${run}-${attempt}`, budget }, run, settings);
-        if (!best || noise(record) < noise(best)) best = record;
-        if (noise(record) <= NOISE_LIMIT) break;
-        if (attempt < retries)
-          console.log(`  (other processes used ${noise(record).toFixed(2)} cores: measuring again)`);
-      }
-      if (!best) throw new Error("no run was measured");
-      records.push(best);
-      if (kind === "bare") bareRps = best.load.rps;
-    }
-  }
-  console.log("");
-  return records;
 }
 
 async function main(): Promise<void> {
@@ -218,7 +107,8 @@ async function main(): Promise<void> {
   console.log(
     `autocannon: ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s measured; ` +
       `${runs} runs per server on /persona/*, at most ${SECONDARY_CALLBACK_RUNS} on /onfido|jumio/callback, ` +
-      `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; bare and gateway in pairs, their order alternating\n`,
+      `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; validate: both servers side by side, loaded in ` +
+      `alternating ${WINDOW_SECONDS} s windows; callback: bare and gateway in pairs, their order alternating\n`,
   );
   if (!args["skip-build"]) {
     const build = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
@@ -274,13 +164,12 @@ async function main(): Promise<void> {
       const identities = count("identities", args.identities);
       const scenarios = await validateScenarios(setup, identities, validating, SECONDARY_VALIDATE_RUNS);
       // Only /persona/validate (or the first selected) gets every run: the others share its handler.
-      for (const scenario of scenarios)
-        records.push(...(await measureScenario(scenario, runs, retries, settings)));
+      for (const scenario of scenarios) records.push(...(await measureInterleaved(scenario, runs, settings)));
     }
     for (const provider of PROVIDERS.filter((p) => selected(p, "callback"))) {
       const maxRuns = provider === "persona" ? undefined : SECONDARY_CALLBACK_RUNS;
       const scenario = await callbackScenario(setup, provider, maxRuns);
-      records.push(...(await measureScenario(scenario, runs, retries, settings)));
+      records.push(...(await measurePairs(scenario, runs, retries, settings)));
     }
     if (only.verify) verifyReport = await runVerifyBench(verifyOptions(args, dir));
   } finally {
