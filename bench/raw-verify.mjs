@@ -1,14 +1,15 @@
 // The raw limit of /verify: node:crypto alone checking the same two signatures (certificate, then assertion) of
-// the same pool the gateway gets, in a loop on one core; prints {"verifications","seconds","cpuSeconds",
-// "machineSeconds"} (machineSeconds: CPU the whole machine was busy meanwhile, to tell what others took).
-// Usage: node bench/raw-verify.mjs <pool.json> <seconds>. Keys are imported once: only the checks are timed.
+// the same pool the gateway gets, in a loop on one core. It stays up between windows: for each line on stdin
+// (milliseconds to run) it loops that long and prints {"verifications","seconds","cpuSeconds","machineSeconds"}
+// (machineSeconds: CPU the whole machine was busy meanwhile, to tell what others took); it exits when stdin ends.
+// Usage: node bench/raw-verify.mjs <pool.json>. Keys are imported once: only the checks are timed.
 import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 
-const [file, secondsArg] = process.argv.slice(2);
-if (!file) throw new Error("usage: raw-verify.mjs <pool.json> <seconds>");
-const seconds = Number(secondsArg ?? "3");
+const [file] = process.argv.slice(2);
+if (!file) throw new Error("usage: raw-verify.mjs <pool.json>");
 const pool = JSON.parse(readFileSync(file, "utf8"));
 const issuerKey = createPublicKey(pool.pems.issuer);
 const userKeys = pool.pems.users.map((pem) => createPublicKey(pem));
@@ -66,13 +67,22 @@ function machineBusySeconds() {
   return (user + nice + system + irq + softirq + steal) / 100;
 }
 
-const machineBefore = machineBusySeconds();
-const cpuBefore = process.cpuUsage();
-const started = performance.now();
-const verifications = loop(seconds * 1000);
-const elapsed = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuBefore);
-const machineSeconds = machineBusySeconds() - machineBefore;
-process.stdout.write(
-  `${JSON.stringify({ verifications, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, machineSeconds })}\n`,
-);
+/** One window: loops for `ms` and reports what it did. */
+function window(ms) {
+  const machineBefore = machineBusySeconds();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const verifications = loop(ms);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const machineSeconds = machineBusySeconds() - machineBefore;
+  return { verifications, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, machineSeconds };
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  const ms = Number(line);
+  if (!(ms > 0)) throw new Error(`raw-verify: expected milliseconds, got ${JSON.stringify(line)}`);
+  process.stdout.write(`${JSON.stringify(window(ms))}\n`);
+});
+process.stdout.write("ready\n");

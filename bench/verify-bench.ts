@@ -1,17 +1,20 @@
 // The /verify part of the benchmark: per signature pair, `runs` times, the raw node:crypto limit (a child on the
-// gateway's core) then the gateway on that one core: closed-loop at its maximum rate, then paced at a fixed rate.
-import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+// gateway's core), a bare node:http server doing only the two checks and the gateway, all on that one core at
+// their maximum rates in rotating windows; then the gateway paced at a fixed rate.
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type autocannon from "autocannon";
 import { runLoad } from "./load.js";
 import { runPaced } from "./paced-load.js";
+import { allowedCpus, hasTaskset, pin } from "./pinning.js";
 import { freePort, runNode, sampleProcess, startServer, waitForQuiet } from "./processes.js";
 import { verdictTable } from "./report.js";
+import { AUDIENCE, check, checkBare, JSON_TYPE, okay } from "./verify-checks.js";
 import { supportDocument, type VerifyPair, type VerifyPool, verifyPool } from "./verify-fixtures.js";
 import { type Issuer, startIssuer } from "./verify-issuer.js";
 import type { VerifyBenchOptions } from "./verify-options.js";
+import { type RawWindow, startRawVerifier } from "./verify-raw.js";
 import {
   type GatewayRun,
   type RawRun,
@@ -22,29 +25,9 @@ import {
   verifySummaryTable,
   verifyVerdicts,
 } from "./verify-report.js";
+import { combineLoads, combineRaw, type LoadWindow, rawRate, WINDOW_SECONDS } from "./verify-windows.js";
 
 const CLI = "dist/cli/index.js";
-const AUDIENCE = "https://rp.bench.example";
-const JSON_TYPE = "application/json";
-
-/** The cores the bench may use, e.g. [0, 1]. */
-function allowedCpus(): number[] {
-  const status = readFileSync("/proc/self/status", "utf8");
-  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1] ?? "";
-  return list.split(",").flatMap((range) => {
-    const [from, to] = range.split("-").map(Number);
-    if (from === undefined || Number.isNaN(from)) return [];
-    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
-  });
-}
-
-const hasTaskset = () => spawnSync("taskset", ["--version"]).status === 0;
-
-/** Pins every thread of `pid` (threads created later inherit it) to `cpuList`. */
-function pin(pid: number, cpuList: string): void {
-  const result = spawnSync("taskset", ["-a", "-p", "-c", cpuList, String(pid)], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`taskset ${cpuList} ${pid} failed: ${result.stderr}`);
-}
 
 /** Round-robin over the pool's request bodies, shared by every connection so no two in a row repeat. */
 function bodies(pool: VerifyPool) {
@@ -62,91 +45,53 @@ function serverErrors(output: string): string {
 /** Warm-up rounds at most: ends earlier once the pool went round once and the rate stopped climbing. */
 const MAX_WARMUP_ROUNDS = 6;
 
-const okay = (status: number, body: string) => status === 200 && body.includes('"status":"okay"');
-
-async function post(url: string, body: string) {
-  const response = await fetch(`${url}/verify`, {
-    method: "POST",
-    headers: { "content-type": JSON_TYPE },
-    body,
-  });
-  return { status: response.status, text: await response.text() };
-}
-
-/** Before the load: one entry verifies with the expected claims, and a changed assertion signature fails. */
-async function check(url: string, pool: VerifyPool): Promise<void> {
-  const assertion = pool.assertions[0] as string;
-  const good = await post(url, JSON.stringify({ assertion, audience: AUDIENCE }));
-  const verdict = JSON.parse(good.text) as Record<string, unknown>;
-  if (
-    good.status !== 200 ||
-    verdict.status !== "okay" ||
-    verdict.email !== `user0@${pool.issuer}` ||
-    verdict.audience !== AUDIENCE ||
-    verdict.issuer !== pool.issuer
-  )
-    throw new Error(
-      `gateway POST /verify: expected okay for user0@${pool.issuer}, got ${good.status} ${good.text}`,
-    );
-  // Flip one character of the assertion's signature: proves both signatures are really checked under this setup.
-  const last = assertion.length - 2;
-  const flipped = `${assertion.slice(0, last)}${assertion[last] === "A" ? "B" : "A"}${assertion.slice(last + 1)}`;
-  const bad = await post(url, JSON.stringify({ assertion: flipped, audience: AUDIENCE }));
-  if (bad.status !== 200 || !bad.text.includes('"status":"failure"'))
-    throw new Error(`gateway accepted a forged assertion signature: ${bad.status} ${bad.text}`);
-}
-
-/** The raw limit: node:crypto alone over the same pool, in a child pinned to the gateway's core. */
-async function measureRaw(
-  poolFile: string,
-  pair: VerifyPair,
-  run: number,
-  seconds: number,
-  core: string | undefined,
-): Promise<RawRun> {
-  const script = [resolve("bench/raw-verify.mjs"), poolFile, String(seconds)];
-  const child = core
-    ? spawn("taskset", ["-c", core, process.execPath, ...script], { stdio: ["ignore", "pipe", "pipe"] })
-    : spawn(process.execPath, script, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString("utf8");
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    err += c.toString("utf8");
-  });
-  const ownCpu = process.cpuUsage();
-  const started = Date.now();
-  const code = await new Promise<number | null>((done) => child.once("exit", done));
-  const own = process.cpuUsage(ownCpu);
-  if (code !== 0) throw new Error(`raw-verify exited ${code}: ${err}`);
-  const result = JSON.parse(out) as {
-    verifications: number;
-    seconds: number;
-    cpuSeconds: number;
-    machineSeconds: number;
-  };
+/** A server under closed-loop /verify load: its requests, and how many answers were not an okay. */
+function verifyTarget(url: string, feed: ReturnType<typeof bodies>, connections: number) {
+  let failures = 0;
+  const requests: autocannon.Request[] = [
+    {
+      method: "POST",
+      path: "/verify",
+      headers: { "content-type": JSON_TYPE },
+      setupRequest: (request) => ({ ...request, body: feed.next() }),
+      onResponse: (status, body) => {
+        if (!okay(status, body)) failures++;
+      },
+    },
+  ];
   return {
-    pair,
-    run,
-    rate: result.verifications / result.seconds,
-    cpuUs: (result.cpuSeconds / result.verifications) * 1e6,
-    // The child measured the machine over exactly its timed loop.
-    machineCpu: result.machineSeconds / result.seconds,
-    cpu: result.cpuSeconds / result.seconds,
-    generatorCpu: (own.user + own.system) / 1e6 / ((Date.now() - started) / 1000),
+    load: { url, connections, requests },
+    /** Wrong answers since the last call. */
+    takeFailures() {
+      const n = failures;
+      failures = 0;
+      return n;
+    },
   };
 }
 
-async function measureGateway(
+/** Loads a server for one window, sampling its CPU and RSS. */
+async function loadWindow(pid: number, load: Parameters<typeof runLoad>[0]): Promise<LoadWindow> {
+  const sampler = sampleProcess(pid);
+  const result = await runLoad(load);
+  return { load: result, sample: sampler.stop() };
+}
+
+/**
+ * One run: a fresh gateway and a fresh bare server (bench/bare-verify.mjs) on the server core, checked and warmed
+ * up; then the raw loop (a child on the same core), the bare server and the gateway at their maximum rates in
+ * rotating windows of WINDOW_SECONDS, seconds apart, so that the host's drifting speed touches all three alike;
+ * then the gateway paced.
+ */
+async function measureRun(
   env: NodeJS.ProcessEnv,
   pool: VerifyPool,
+  poolFile: string,
   pair: VerifyPair,
   run: number,
   options: VerifyBenchOptions,
   core: string | undefined,
-): Promise<GatewayRun> {
+): Promise<{ raw: RawRun; gateway: GatewayRun }> {
   const port = await freePort();
   const server = await startServer(
     `gateway (POST /verify ${pair})`,
@@ -155,30 +100,31 @@ async function measureGateway(
     port,
     "/ready",
   );
+  const barePort = await freePort();
+  const bare = await startServer(
+    `bare node:http (POST /verify ${pair})`,
+    [resolve("bench/bare-verify.mjs")],
+    { PATH: process.env.PATH, PORT: String(barePort), POOL_FILE: poolFile },
+    barePort,
+    "/",
+  ).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   try {
-    if (core) pin(server.pid, core);
+    if (core) for (const pid of [server.pid, bare.pid]) pin(pid, core);
     await check(server.url, pool);
+    await checkBare(bare.url, pool);
     const feed = bodies(pool);
-    const next = feed.next;
-    let failures = 0;
-    const requests: autocannon.Request[] = [
-      {
-        method: "POST",
-        path: "/verify",
-        headers: { "content-type": JSON_TYPE },
-        setupRequest: (request) => ({ ...request, body: next() }),
-        onResponse: (status, body) => {
-          if (!okay(status, body)) failures++;
-        },
-      },
-    ];
-    const load = { url: server.url, connections: options.connections, requests };
+    const gateway = verifyTarget(server.url, feed, options.connections);
+    const baseline = verifyTarget(bare.url, bodies(pool), options.connections);
     // Warm means: every certificate parsed once (the pool went round) and the JIT settled (the rate stopped
     // climbing). On a busy machine a fixed 3 s can end with the gateway still compiling.
     let previous = 0;
+    let warmErrors = 0;
     for (let round = 1; ; round++) {
-      const warm = await runLoad({ ...load, durationSec: options.warmup });
-      failures += warm.errors;
+      const warm = await runLoad({ ...gateway.load, durationSec: options.warmup });
+      warmErrors += warm.errors;
       const steady = previous > 0 && warm.rps <= previous * 1.05;
       if ((feed.sent() >= feed.size && steady) || round >= MAX_WARMUP_ROUNDS) {
         if (round > 2) console.log(`  (warm-up took ${round} rounds of ${options.warmup} s)`);
@@ -186,18 +132,52 @@ async function measureGateway(
       }
       previous = warm.rps;
     }
-    const warmFailures = failures;
-    failures = 0;
-    const sampler = sampleProcess(server.pid);
-    const max = await runLoad({ ...load, durationSec: options.duration });
-    const sample = sampler.stop();
-    const maxBad = failures + max.errors;
+    const warmFailures = gateway.takeFailures() + warmErrors;
+    await runLoad({ ...baseline.load, durationSec: options.warmup });
+    const bareWarmFailures = baseline.takeFailures();
+    if (bareWarmFailures > 0) throw new Error(`bare /verify server: ${bareWarmFailures} wrong answers`);
+
+    const windows = Math.max(1, Math.round(options.duration / WINDOW_SECONDS));
+    const rawWindows: RawWindow[] = [];
+    const bareWindows: LoadWindow[] = [];
+    const gatewayWindows: LoadWindow[] = [];
+    const rawLoop = await startRawVerifier(poolFile, core);
+    try {
+      for (let w = 1; w <= windows; w++) {
+        const order = ["raw", "bare", "gateway"] as const;
+        for (const side of w % 2 === 1 ? order : [...order].reverse()) {
+          if (side === "raw") rawWindows.push(await rawLoop.window(WINDOW_SECONDS * 1000));
+          else if (side === "bare")
+            bareWindows.push(await loadWindow(bare.pid, { ...baseline.load, durationSec: WINDOW_SECONDS }));
+          else
+            gatewayWindows.push(
+              await loadWindow(server.pid, { ...gateway.load, durationSec: WINDOW_SECONDS }),
+            );
+        }
+      }
+    } finally {
+      await rawLoop.stop();
+    }
+    const { load: max, sample } = combineLoads(gatewayWindows);
+    const bareMax = combineLoads(bareWindows);
+    const bareFailures = baseline.takeFailures() + bareMax.load.errors;
+    if (bareFailures > 0) throw new Error(`bare /verify server: ${bareFailures} wrong answers`);
+    const rawRun = combineRaw(rawWindows, pair, run);
+    const ratios = gatewayWindows.map((g, i) =>
+      (g.load.rps / rawRate(rawWindows[i] as RawWindow)).toFixed(2),
+    );
+    const bareRatios = bareWindows.map((b, i) =>
+      (b.load.rps / rawRate(rawWindows[i] as RawWindow)).toFixed(2),
+    );
+    console.log(`  windows, gateway/raw: ${ratios.join(" ")}; bare/raw: ${bareRatios.join(" ")}`);
+    const maxBad = gateway.takeFailures() + max.errors;
+    await bare.stop();
     const pacedSampler = sampleProcess(server.pid);
     const paced = await runPaced({
       url: server.url,
       rate: options.pacedRate,
       durationSec: options.pacedDuration,
-      next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: next() }),
+      next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: feed.next() }),
       good: okay,
     });
     const pacedSample = pacedSampler.stop();
@@ -210,19 +190,18 @@ async function measureGateway(
       paced,
       pacedSample,
       bad: maxBad + warmFailures + paced.bad + paced.errors,
+      bare: { rate: bareMax.load.rps, cpuUs: (bareMax.sample.cpu / bareMax.load.rps) * 1e6 },
     };
     if (record.bad > 0)
       console.log(
         `  !! ${record.bad} bad answers (warm-up ${warmFailures}, max ${maxBad}, paced ${paced.bad} wrong and ${paced.errors} socket errors or timeouts); server errors:\n${serverErrors(server.output())}`,
       );
-    return record;
+    return { raw: rawRun, gateway: record };
   } finally {
     await server.stop();
+    await bare.stop();
   }
 }
-
-/** node:crypto's rate is steady: a shorter run than the gateway's is enough (at most 5 s). */
-const rawSeconds = (duration: number) => Math.max(2, Math.min(5, duration));
 
 /** What the gateway needs to start in production mode with nothing but /verify to do. */
 export function verifyBaseEnv(): NodeJS.ProcessEnv {
@@ -305,8 +284,15 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<strin
           const busy = await waitForQuiet(options.noiseLimit, 10_000);
           if (busy > options.noiseLimit)
             console.log(`  (machine still busy before this run: ${busy.toFixed(2)} cores in use)`);
-          const r = await measureRaw(poolFile, pair, run, rawSeconds(options.duration), serverCore);
-          const g = await measureGateway(env, pool, pair, run, options, serverCore);
+          const { raw: r, gateway: g } = await measureRun(
+            env,
+            pool,
+            poolFile,
+            pair,
+            run,
+            options,
+            serverCore,
+          );
           const calmer = !raw || !gateway || verifyNoise(r, g) < verifyNoise(raw, gateway);
           if (calmer) {
             raw = r;

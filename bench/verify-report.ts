@@ -30,6 +30,8 @@ export interface GatewayRun {
   pacedSample: ProcessSample;
   /** Answers other than 200 `"status":"okay"`, socket errors and timeouts, in any phase. */
   bad: number;
+  /** The bare node:http server doing only the two checks (bench/bare-verify.mjs), over the same windows. */
+  bare: { rate: number; cpuUs: number };
 }
 
 export const VERIFY_TARGETS = { rawRatio: 0.6, pacedP99Ms: 5 };
@@ -71,6 +73,8 @@ export const VERIFY_RUN_HEAD = [
   "gateway verif/s",
   "gateway µs",
   "ratio",
+  "bare verif/s",
+  "bare µs",
   "max p50 ms",
   "max p99 ms",
   "paced p50 ms",
@@ -91,6 +95,8 @@ export function verifyRunRow(raw: RawRun, g: GatewayRun): string[] {
     int(g.max.rps),
     gatewayUs(g).toFixed(1),
     (g.max.rps / raw.rate).toFixed(2),
+    int(g.bare.rate),
+    g.bare.cpuUs.toFixed(1),
     ms(g.max.p50Ms),
     ms(g.max.p99Ms),
     ms(g.paced.p50Ms),
@@ -121,6 +127,9 @@ interface PairSummary {
   gatewayUs: number;
   ratio: number;
   cpuRatio: number;
+  /** The bare node:http server with the two checks: its rate, and its ratio to raw (the ceiling over HTTP). */
+  bare: number;
+  bareRatio: number;
   maxP50: number;
   maxP99: number;
   pacedP50: number;
@@ -146,6 +155,8 @@ function summarize(raws: RawRun[], gateways: GatewayRun[]): PairSummary[] {
       gatewayUs: median(runs.map((r) => gatewayUs(r.g))),
       ratio: median(runs.map((r) => r.g.max.rps / r.raw.rate)),
       cpuRatio: median(runs.map((r) => r.raw.cpuUs / gatewayUs(r.g))),
+      bare: median(runs.map((r) => r.g.bare.rate)),
+      bareRatio: median(runs.map((r) => r.g.bare.rate / r.raw.rate)),
       maxP50: median(runs.map((r) => r.g.max.p50Ms)),
       maxP99: median(runs.map((r) => r.g.max.p99Ms)),
       pacedP50: median(runs.map((r) => r.g.paced.p50Ms)),
@@ -167,6 +178,9 @@ export function verifySummaryTable(raws: RawRun[], gateways: GatewayRun[], paced
       "gateway verif/s",
       "gateway/raw",
       "by CPU µs",
+      "bare verif/s",
+      "bare/raw",
+      "gateway/bare",
       "max p50 ms",
       "max p99 ms",
       `@${int(pacedRate)}/s p50 ms`,
@@ -180,6 +194,9 @@ export function verifySummaryTable(raws: RawRun[], gateways: GatewayRun[], paced
       int(s.gateway),
       s.ratio.toFixed(2),
       `${s.cpuRatio.toFixed(2)} (${s.rawUs.toFixed(0)}/${s.gatewayUs.toFixed(0)})`,
+      int(s.bare),
+      s.bareRatio.toFixed(2),
+      (s.gateway / s.bare).toFixed(2),
       ms(s.maxP50),
       ms(s.maxP99),
       ms(s.pacedP50),
