@@ -171,6 +171,16 @@ async function measureRun(
     );
     console.log(`  windows, gateway/raw: ${ratios.join(" ")}; bare/raw: ${bareRatios.join(" ")}`);
     const maxBad = gateway.takeFailures() + max.errors;
+    // The same paced load on the bare server: what the host, the harness and node:http alone add to latency.
+    const barePaced = await runPaced({
+      url: bare.url,
+      rate: options.pacedRate,
+      durationSec: options.pacedDuration,
+      next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: feed.next() }),
+      good: okay,
+    });
+    if (barePaced.bad + barePaced.errors > 0)
+      throw new Error("bare /verify server: wrong answers when paced");
     await bare.stop();
     const pacedSampler = sampleProcess(server.pid);
     const paced = await runPaced({
@@ -190,7 +200,11 @@ async function measureRun(
       paced,
       pacedSample,
       bad: maxBad + warmFailures + paced.bad + paced.errors,
-      bare: { rate: bareMax.load.rps, cpuUs: (bareMax.sample.cpu / bareMax.load.rps) * 1e6 },
+      bare: {
+        rate: bareMax.load.rps,
+        cpuUs: (bareMax.sample.cpu / bareMax.load.rps) * 1e6,
+        pacedP99Ms: barePaced.p99Ms,
+      },
     };
     if (record.bad > 0)
       console.log(

@@ -31,7 +31,7 @@ export interface GatewayRun {
   /** Answers other than 200 `"status":"okay"`, socket errors and timeouts, in any phase. */
   bad: number;
   /** The bare node:http server doing only the two checks (bench/bare-verify.mjs), over the same windows. */
-  bare: { rate: number; cpuUs: number };
+  bare: { rate: number; cpuUs: number; pacedP99Ms: number };
 }
 
 export const VERIFY_TARGETS = { rawRatio: 0.6, pacedP99Ms: 5 };
@@ -79,6 +79,7 @@ export const VERIFY_RUN_HEAD = [
   "max p99 ms",
   "paced p50 ms",
   "paced p99 ms",
+  "bare paced p99 ms",
   "peak RSS MB",
   "server CPU",
   "loadgen CPU",
@@ -101,6 +102,7 @@ export function verifyRunRow(raw: RawRun, g: GatewayRun): string[] {
     ms(g.max.p99Ms),
     ms(g.paced.p50Ms),
     ms(g.paced.p99Ms),
+    ms(g.bare.pacedP99Ms),
     (Math.max(g.sample.peakRss, g.pacedSample.peakRss) / MB).toFixed(1),
     pct(g.sample.cpu),
     pct(g.max.generatorCpu),
@@ -130,6 +132,7 @@ interface PairSummary {
   /** The bare node:http server with the two checks: its rate, and its ratio to raw (the ceiling over HTTP). */
   bare: number;
   bareRatio: number;
+  barePacedP99: number;
   maxP50: number;
   maxP99: number;
   pacedP50: number;
@@ -157,6 +160,7 @@ function summarize(raws: RawRun[], gateways: GatewayRun[]): PairSummary[] {
       cpuRatio: median(runs.map((r) => r.raw.cpuUs / gatewayUs(r.g))),
       bare: median(runs.map((r) => r.g.bare.rate)),
       bareRatio: median(runs.map((r) => r.g.bare.rate / r.raw.rate)),
+      barePacedP99: median(runs.map((r) => r.g.bare.pacedP99Ms)),
       maxP50: median(runs.map((r) => r.g.max.p50Ms)),
       maxP99: median(runs.map((r) => r.g.max.p99Ms)),
       pacedP50: median(runs.map((r) => r.g.paced.p50Ms)),
@@ -185,6 +189,7 @@ export function verifySummaryTable(raws: RawRun[], gateways: GatewayRun[], paced
       "max p99 ms",
       `@${int(pacedRate)}/s p50 ms`,
       `@${int(pacedRate)}/s p99 ms`,
+      "bare p99 ms",
       "peak RSS MB",
       "bad",
     ],
@@ -201,6 +206,7 @@ export function verifySummaryTable(raws: RawRun[], gateways: GatewayRun[], paced
       ms(s.maxP99),
       ms(s.pacedP50),
       ms(s.pacedP99),
+      ms(s.barePacedP99),
       (s.peakRss / MB).toFixed(1),
       String(s.bad),
     ]),
