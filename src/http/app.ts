@@ -10,6 +10,7 @@ import type { Metrics } from "../lib/metrics.js";
 import type { Clock } from "../lib/runtime.js";
 import { PROVIDER_NAMES, type ProviderName, type ProviderStatus } from "../providers/provider.js";
 import type { Store } from "../store/index.js";
+import { createCallbackFastPath } from "./callback-fast-path.js";
 import { registerCallbacks } from "./callbacks.js";
 import { errorHandler } from "./errors.js";
 import { registerHealth } from "./health.js";
@@ -68,11 +69,24 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         logError: (error, url) => deps.logger.error({ err: error, url }, "verification failed"),
       })
     : undefined;
+  const callbackDeps = {
+    providers: PROVIDER_NAMES,
+    bodyLimit: deps.settings.callbackBodyLimit,
+    events: deps.events,
+    metrics: deps.metrics,
+    onStored: deps.onEventStored,
+  };
+  const callbackFast = createCallbackFastPath({
+    ...callbackDeps,
+    trustProxy: deps.settings.trustProxy.length > 0,
+    closing: () => closing,
+    logError: (error, url) => deps.logger.error({ err: error, url }, "request failed"),
+  });
   const app: FastifyInstance = Fastify({
-    // The login gate and /verify run ahead of Fastify; everything else goes through it.
+    // The login gate, provider callbacks and /verify run ahead of Fastify; everything else goes through it.
     serverFactory: (handler) => {
       const server = createServer((req, res) => {
-        if (!loginGate(req, res) && !verifyFast?.(req, res)) handler(req, res);
+        if (!loginGate(req, res) && !callbackFast(req, res) && !verifyFast?.(req, res)) handler(req, res);
       });
       // Fastify sets these only on servers it creates. Kratos (Go) and load balancers keep connections
       // pooled between logins; Node's 5 s default closes idle ones, and a request sent as it does is reset.
@@ -122,13 +136,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics,
     startUrl: (provider: ProviderName) => `${settings.publicUrl}/${provider}/start`,
   });
-  await registerCallbacks(app, {
-    providers: PROVIDER_NAMES,
-    bodyLimit: settings.callbackBodyLimit,
-    events: deps.events,
-    metrics: deps.metrics,
-    onStored: deps.onEventStored,
-  });
+  await registerCallbacks(app, callbackDeps);
   await registerStart(app, {
     providers: enabled,
     corsOrigins: settings.corsOrigins,

@@ -14,6 +14,17 @@ export interface CallbackDeps {
   onStored(): void;
 }
 
+/** The callback counter's children for one provider, bound once (a labels() lookup per request is measurable). */
+export function callbackOutcomes(metrics: Metrics, provider: ProviderName) {
+  return {
+    stored: metrics.callbacks.labels({ provider, outcome: "stored" }),
+    duplicate: metrics.callbacks.labels({ provider, outcome: "duplicate" }),
+    ignored: metrics.callbacks.labels({ provider, outcome: "ignored" }),
+    rejected: metrics.callbacks.labels({ provider, outcome: "rejected" }),
+  };
+}
+
+/** The Fastify route; callback-fast-path.ts serves the common case ahead of Fastify with the same answers. */
 export async function registerCallbacks(app: FastifyInstance, deps: CallbackDeps) {
   await app.register(async (scope) => {
     // Signatures cover the exact bytes sent: keep the body raw, whatever its content type.
@@ -23,12 +34,7 @@ export async function registerCallbacks(app: FastifyInstance, deps: CallbackDeps
     );
 
     for (const provider of deps.providers) {
-      const outcomes = {
-        stored: deps.metrics.callbacks.labels({ provider, outcome: "stored" }),
-        duplicate: deps.metrics.callbacks.labels({ provider, outcome: "duplicate" }),
-        ignored: deps.metrics.callbacks.labels({ provider, outcome: "ignored" }),
-        rejected: deps.metrics.callbacks.labels({ provider, outcome: "rejected" }),
-      };
+      const outcomes = callbackOutcomes(deps.metrics, provider);
       scope.post(`/${provider}/callback`, { bodyLimit: deps.bodyLimit }, async (request, reply) => {
         const raw = request.body;
         if (!Buffer.isBuffer(raw) || raw.length === 0)
