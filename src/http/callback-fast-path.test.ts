@@ -1,9 +1,8 @@
 // The callback fast path answers exactly as the Fastify route does (status, body, the headers that matter),
 // and leaves to Fastify what it does not serve.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
+import { loopbackUrl, serveFastPath } from "../../test/support/fast-path-server.js";
 import type { EventProcessing } from "../domain/events.js";
 import { AppError } from "../lib/errors.js";
 import { createMetrics } from "../lib/metrics.js";
@@ -41,22 +40,15 @@ async function servers() {
     closing: () => false,
     logError: () => {},
   });
-  let fallbacks = 0;
-  const fast = createServer((req, res) => {
-    if (fastPath(req, res)) return;
-    fallbacks++;
-    res.writeHead(599).end();
-  });
-  await new Promise<void>((done) => fast.listen(0, "127.0.0.1", done));
-  const port = (server: { address(): unknown }) => (server.address() as AddressInfo).port;
+  const fast = await serveFastPath(fastPath);
   return {
-    slowUrl: `http://127.0.0.1:${port(slow.server)}`,
-    fastUrl: `http://127.0.0.1:${port(fast)}`,
-    fallbacks: () => fallbacks,
+    slowUrl: loopbackUrl(slow.server),
+    fastUrl: fast.url,
+    fallbacks: fast.fallbacks,
     metrics,
     async close() {
       await slow.close();
-      await new Promise((done) => fast.close(done));
+      await fast.close();
     },
   };
 }

@@ -1,9 +1,8 @@
 // The verify route's own rules with a stand-in verifier: what leaves the answer, a verifier that breaks its contract,
 // and the node:http fast path answering byte for byte as the Fastify routes do.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
+import { loopbackUrl, serveFastPath } from "../../test/support/fast-path-server.js";
 import type { AssertionVerifier, Verdict } from "../assertions/types.js";
 import { createMetrics } from "../lib/metrics.js";
 import { createRateLimiter } from "../lib/rate-limit.js";
@@ -117,22 +116,15 @@ describe("the node:http fast path", () => {
       closing: () => false,
       logError: () => {},
     });
-    let fallbacks = 0;
-    const fast = createServer((req, res) => {
-      if (fastPath(req, res)) return;
-      fallbacks++;
-      res.writeHead(599).end();
-    });
-    await new Promise<void>((done) => fast.listen(0, "127.0.0.1", done));
-    const port = (server: { address(): unknown }) => (server.address() as AddressInfo).port;
+    const fast = await serveFastPath(fastPath);
     return {
-      slowUrl: `http://127.0.0.1:${port(slow.server)}`,
-      fastUrl: `http://127.0.0.1:${port(fast)}`,
-      fallbacks: () => fallbacks,
+      slowUrl: loopbackUrl(slow.server),
+      fastUrl: fast.url,
+      fallbacks: fast.fallbacks,
       metrics: fastMetrics,
       async close() {
         await slow.close();
-        await new Promise((done) => fast.close(done));
+        await fast.close();
       },
     };
   }
