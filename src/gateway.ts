@@ -61,6 +61,7 @@ export function openConfiguredStore(config: Config, logger: Logger): Store {
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.SQLITE_PATH,
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
+    sqliteWalAutocheckpoint: config.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
     poolSize: config.DATABASE_POOL_SIZE,
     gateCacheSize: config.LOGIN_GATE_CACHE_SIZE,
     ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),

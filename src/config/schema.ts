@@ -69,6 +69,9 @@ export const configSchema = z.object({
     .describe(
       "SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss.",
     ),
+  SQLITE_WAL_AUTOCHECKPOINT_PAGES: int(20_000, 100).describe(
+    "SQLite checkpoints its write-ahead log into the database file once it holds this many 4 KiB pages (SQLite's own default: 1,000). A checkpoint stalls the commit that runs it, so fewer, larger ones keep callback latency down under load; the WAL file grows to about this size (20,000 ≈ 80 MB).",
+  ),
   ORY_WEBHOOK_SECRET: z
     .string()
     .min(16, "must be at least 16 characters")

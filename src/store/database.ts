@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   sqlitePath: string;
   sqliteSynchronous: "NORMAL" | "FULL";
+  /** SQLite `wal_autocheckpoint` in pages; unset: SQLite's 1,000. */
+  sqliteWalAutocheckpoint?: number;
   poolSize: number;
   /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
   pgSchema?: string;
@@ -68,6 +70,8 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
       sqlite.pragma(`synchronous = ${options.sqliteSynchronous}`);
       sqlite.pragma("busy_timeout = 5000");
       sqlite.pragma("foreign_keys = ON");
+      if (options.sqliteWalAutocheckpoint !== undefined)
+        sqlite.pragma(`wal_autocheckpoint = ${Math.trunc(options.sqliteWalAutocheckpoint)}`);
     } catch (error) {
       sqlite.close();
       throw error;

@@ -60,7 +60,8 @@ export function describeEachDatabase(name: string, body: (kind: DatabaseKind) =>
   }
 }
 
-const DEFAULT_GATE_CACHE_SIZE = loadConfig({}).LOGIN_GATE_CACHE_SIZE;
+/** The settings a gateway started without any would use. */
+const DEFAULTS = loadConfig({});
 
 /** A store on a test database, as one gateway replica would open it. */
 export function openTestStore(db: TestDatabase): Store {
@@ -68,8 +69,9 @@ export function openTestStore(db: TestDatabase): Store {
     databaseUrl: db.env.DATABASE_URL,
     sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
     sqliteSynchronous: "NORMAL",
+    sqliteWalAutocheckpoint: DEFAULTS.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
     poolSize: 4,
-    gateCacheSize: DEFAULT_GATE_CACHE_SIZE,
+    gateCacheSize: DEFAULTS.LOGIN_GATE_CACHE_SIZE,
     ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
   });
 }
