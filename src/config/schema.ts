@@ -69,8 +69,8 @@ export const configSchema = z.object({
     .describe(
       "SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss.",
     ),
-  SQLITE_WAL_AUTOCHECKPOINT_PAGES: int(20_000, 100).describe(
-    "SQLite checkpoints its write-ahead log into the database file once it holds this many 4 KiB pages (SQLite's own default: 1,000). A checkpoint stalls the commit that runs it, so fewer, larger ones keep callback latency down under load; the WAL file grows to about this size (20,000 ≈ 80 MB).",
+  SQLITE_WAL_AUTOCHECKPOINT_PAGES: int(1_000, 100).describe(
+    "SQLite checkpoints its write-ahead log into the database file once it holds this many 4 KiB pages (1,000 is SQLite's own default). A checkpoint stalls the commit that runs it: 20,000 (a WAL of up to ~80 MB) took /persona/callback p99 under load from ~11.5 to ~9.4 ms in bench/README.md, but is not the default yet (see there).",
   ),
   ORY_WEBHOOK_SECRET: z
     .string()
