@@ -22,7 +22,8 @@ export interface QueueStats {
 export interface Queue<T extends QueueTable> {
   /** Claims up to `limit` due rows (or rows whose lease expired) for `workerId` until `now + leaseMs`. */
   claim(workerId: string, limit: number, now: number, leaseMs: number): Promise<RowOf<T>[]>;
-  complete(id: number, workerId: string, now: number): Promise<void>;
+  /** Marks the row done; false when `workerId` no longer held it (its lease ran out and another took it). */
+  complete(id: number, workerId: string, now: number): Promise<boolean>;
   retry(id: number, workerId: string, error: string, nextAttemptAt: number): Promise<void>;
   kill(id: number, workerId: string, error: string, now: number): Promise<void>;
   /** Extends the lease of every row `workerId` is working on (a heartbeat while slow work runs). */
@@ -69,12 +70,13 @@ export function createQueue<T extends QueueTable>(
       return result.rows;
     },
     async complete(id, workerId, now) {
-      await q
+      const result = await q
         .updateTable(name)
         .set({ state: "done", done_at: now, locked_by: null, locked_until: null, last_error: null })
         .where("id", "=", id)
         .where("locked_by", "=", workerId)
-        .execute();
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async retry(id, workerId, error, nextAttemptAt) {
       if (table === "outbox") {

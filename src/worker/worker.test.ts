@@ -134,6 +134,43 @@ describeEachDatabase("worker", (kind) => {
     payload: "{}",
   });
 
+  it("queues an identity sync again when it finished after its claim was taken over", async () => {
+    // The slow worker's lease runs out mid-call; another replica takes the row and finishes first. The slow
+    // worker's Kratos write may land after the other's newer one, so the subject must be synced once more.
+    const runtime = manualRuntime();
+    let takeOver: (() => Promise<void>) | undefined;
+    const w = worker(
+      {
+        outbox: async (row) => {
+          if (row.subject !== "id-1" || row.attempts !== 1) return;
+          await takeOver?.();
+        },
+      },
+      { runtime },
+    );
+    await store.enqueue(sync("id-1"), runtime.clock.now());
+    const first = await outboxRow();
+    takeOver = () =>
+      store.db
+        .updateTable("outbox")
+        .set({ locked_by: "other-replica" })
+        .where("id", "=", first.id)
+        .execute()
+        .then(() => {});
+    expect(await w.runOnce()).toBe(1);
+    const rows = await store.db.selectFrom("outbox").selectAll().orderBy("id").execute();
+    expect(rows.map((r) => [r.kind, r.subject, r.state])).toEqual([
+      ["kratos.sync_identity", "id-1", "running"], // still the other replica's
+      ["kratos.sync_identity", "id-1", "pending"], // queued again
+    ]);
+
+    // A sync that still held its claim is simply done: nothing more is queued.
+    await store.enqueue(sync("id-2"), runtime.clock.now());
+    expect(await w.runOnce()).toBeGreaterThan(0);
+    const id2 = await store.db.selectFrom("outbox").selectAll().where("subject", "=", "id-2").execute();
+    expect(id2.map((r) => r.state)).toEqual(["done"]);
+  });
+
   describe("retries", () => {
     it("retries a retryable upstream failure with exponentially growing, jittered, capped delays until it succeeds", async () => {
       const runtime = manualRuntime();

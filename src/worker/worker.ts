@@ -1,6 +1,7 @@
 // The worker: claims inbox and outbox rows, runs them, retries with backoff, dead-letters, reconciles, shuts down cleanly.
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import { OUTBOX } from "../domain/deps.js";
 import { type BackoffPolicy, backoffDelay } from "../lib/backoff.js";
 import { describeError, UpstreamError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -87,8 +88,20 @@ export function createWorker(
         const kind = "kind" in row ? row.kind : row.event_name;
         try {
           await handle(row);
-          await queue.complete(row.id, id, runtime.clock.now());
+          const held = await queue.complete(row.id, id, runtime.clock.now());
           metrics.jobs.inc({ queue: queueName, kind, outcome: "done" });
+          if (!held && "kind" in row && row.kind === OUTBOX.syncIdentity) {
+            // Our lease ran out while we worked and another worker took the job: our Kratos write may have
+            // landed after its newer one (Kratos' PATCH has no concurrency control), so sync once more.
+            await store.enqueue(
+              { kind: row.kind, subject: row.subject, payload: JSON.parse(row.payload) },
+              runtime.clock.now(),
+            );
+            logger.warn(
+              { job: row.id, subject: row.subject },
+              "identity sync finished after its claim was lost; queued again",
+            );
+          }
         } catch (error) {
           const message = describeError(error);
           const permanent = error instanceof UpstreamError && !error.retryable;
