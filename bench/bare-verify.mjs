@@ -6,6 +6,7 @@
 import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { part } from "./jws-part.mjs";
 
 const pool = JSON.parse(readFileSync(process.env.POOL_FILE, "utf8"));
 const issuerKey = createPublicKey(pool.pems.issuer);
@@ -14,17 +15,6 @@ const userKeys = pool.pems.users.map((pem) => createPublicKey(pem));
 const entry = new Map(pool.assertions.map((backed, i) => [backed, i]));
 const OKAY = '{"status":"okay"}';
 const FAILURE = '{"status":"failure","reason":"bad signature"}';
-
-function part(jws) {
-  const [header, payload, signature] = jws.split(".");
-  const alg = JSON.parse(Buffer.from(header, "base64url").toString("utf8")).alg;
-  return {
-    data: Buffer.from(`${header}.${payload}`),
-    signature: Buffer.from(signature, "base64url"),
-    hash: alg.startsWith("RS") || alg === "DS256" ? "sha256" : "sha1",
-    dsa: alg.startsWith("DS"),
-  };
-}
 
 function checks(backed) {
   const i = entry.get(backed);

@@ -7,24 +7,13 @@ import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { part } from "./jws-part.mjs";
 
 const [file] = process.argv.slice(2);
 if (!file) throw new Error("usage: raw-verify.mjs <pool.json>");
 const pool = JSON.parse(readFileSync(file, "utf8"));
 const issuerKey = createPublicKey(pool.pems.issuer);
 const userKeys = pool.pems.users.map((pem) => createPublicKey(pem));
-
-/** One JWS compact string: what is signed, the signature bytes, and the hash and encoding its alg implies. */
-function part(jws) {
-  const [header, payload, signature] = jws.split(".");
-  const alg = JSON.parse(Buffer.from(header, "base64url").toString("utf8")).alg;
-  return {
-    data: Buffer.from(`${header}.${payload}`),
-    signature: Buffer.from(signature, "base64url"),
-    hash: alg.startsWith("RS") || alg === "DS256" ? "sha256" : "sha1",
-    dsa: alg.startsWith("DS"),
-  };
-}
 
 const checks = pool.assertions.map((backed, i) => {
   const [cert, assertion] = backed.split("~");
