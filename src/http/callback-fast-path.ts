@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError } from "../lib/errors.js";
 import type { CallbackDeps } from "./callbacks.js";
 import { callbackOutcomes } from "./callbacks.js";
-import { toErrorReply } from "./errors.js";
+import { bodyTooLarge } from "./errors.js";
+import { sendError, sendJson } from "./node-reply.js";
 import { readLimitedBody } from "./raw-body.js";
 
 export interface CallbackFastPathDeps extends CallbackDeps {
@@ -14,9 +15,6 @@ export interface CallbackFastPathDeps extends CallbackDeps {
   closing(): boolean;
   logError(error: unknown, url: string): void;
 }
-
-const JSON_TYPE = "application/json; charset=utf-8";
-const tooLarge = () => new AppError("payload_too_large", "Request body is larger than this route accepts");
 
 /**
  * Callbacks with a Content-Type and no query string, served without Fastify's per-request machinery
@@ -32,33 +30,20 @@ export function createCallbackFastPath(deps: CallbackFastPathDeps) {
     ]),
   );
 
-  function send(res: ServerResponse, status: number, body: string, retryAfter: boolean) {
-    const headers: Record<string, string | number> = {
-      "content-type": JSON_TYPE,
-      "content-length": Buffer.byteLength(body),
-    };
-    if (retryAfter) headers["retry-after"] = "5";
-    res.writeHead(status, headers);
-    res.end(body);
-  }
-  function fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
-    req.resume(); // discard whatever is left of the body
-    const { status, body } = toErrorReply(error);
-    if (status >= 500) deps.logError(error, req.url ?? "");
-    send(res, status, JSON.stringify(body), status === 503);
-  }
+  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown) =>
+    sendError(req, res, error, (e) => deps.logError(e, req.url ?? ""));
 
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== "POST" || deps.trustProxy || deps.closing()) return false;
     const route = routes.get(req.url ?? "");
     if (route === undefined || req.headers["content-type"] === undefined) return false;
     if (Number(req.headers["content-length"] ?? 0) > deps.bodyLimit) {
-      fail(req, res, tooLarge());
+      fail(req, res, bodyTooLarge());
       return true;
     }
     const { provider, outcomes } = route;
     readLimitedBody(req, deps.bodyLimit, {
-      onTooLarge: () => fail(req, res, tooLarge()),
+      onTooLarge: () => fail(req, res, bodyTooLarge()),
       onBody: (rawBody) => {
         if (rawBody.length === 0) {
           fail(req, res, new AppError("invalid_request", "Body must not be empty"));
@@ -75,7 +60,7 @@ export function createCallbackFastPath(deps: CallbackFastPathDeps) {
             (result) => {
               outcomes[result.outcome].inc();
               if (result.outcome === "stored") deps.onStored();
-              send(res, 200, `{"received":true,"outcome":"${result.outcome}"}`, false);
+              sendJson(res, 200, `{"received":true,"outcome":"${result.outcome}"}`);
             },
             (error: unknown) => {
               outcomes.rejected.inc();

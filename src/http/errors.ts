@@ -39,10 +39,14 @@ export function isStoreError(error: unknown): boolean {
   );
 }
 
+/** The 413 of every route, whether Fastify or a route ahead of it found the body too large. */
+export const bodyTooLarge = () =>
+  new AppError("payload_too_large", "Request body is larger than this route accepts");
+
 function fromFastify(error: FastifyError): AppError | undefined {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new AppError("payload_too_large", "Request body is larger than this route accepts");
+      return bodyTooLarge();
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new AppError("unsupported_media_type", "Content-Type must be application/json");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":

@@ -10,7 +10,8 @@ import { isUuid } from "../domain/results.js";
 import { AppError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import { parseInput } from "../lib/validation.js";
-import { toErrorReply } from "./errors.js";
+import { bodyTooLarge } from "./errors.js";
+import { sendError, sendJson } from "./node-reply.js";
 import { readLimitedBody } from "./raw-body.js";
 import { createSecretCheck } from "./secret-header.js";
 
@@ -49,7 +50,6 @@ export interface LoginGateRouteDeps {
 }
 
 const ALLOW = '{"allow":true}';
-const JSON_TYPE = "application/json; charset=utf-8";
 const JSON_CONTENT = /^application\/json\s*(;|$)/i;
 
 interface GateHeaders {
@@ -87,23 +87,14 @@ export function createLoginGateRoute(deps: LoginGateRouteDeps) {
   const paths = new Set(deps.providers.map((p) => `/${p}/validate`));
   const authenticate = createSecretCheck(deps.webhookSecret, "X-Webhook-Secret", "ORY_WEBHOOK_SECRET");
 
-  function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>) {
-    res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), ...extra });
-    res.end(body);
-  }
-  function fail(req: IncomingMessage, res: ServerResponse, error: unknown) {
-    req.resume(); // discard whatever is left of the body
-    const { status, body } = toErrorReply(error);
-    send(res, status, JSON.stringify(body), status === 503 ? { "retry-after": "5" } : undefined);
-  }
   function answer(res: ServerResponse, decision: GateDecision) {
     if (decision.allow) {
       deps.metrics.loginAllowed();
-      send(res, 200, ALLOW);
+      sendJson(res, 200, ALLOW);
       return;
     }
     deps.metrics.oryWebhooks.inc({ route: "validate", outcome: decision.reason });
-    send(res, 403, decision.body);
+    sendJson(res, 403, decision.body);
   }
   function decide(req: IncomingMessage, res: ServerResponse, raw: string) {
     let body: unknown;
@@ -120,7 +111,7 @@ export function createLoginGateRoute(deps: LoginGateRouteDeps) {
     if (decision instanceof Promise)
       decision.then(
         (d) => answer(res, d),
-        (error: unknown) => fail(req, res, error),
+        (error: unknown) => sendError(req, res, error),
       );
     else answer(res, decision);
   }
@@ -135,20 +126,18 @@ export function createLoginGateRoute(deps: LoginGateRouteDeps) {
       authenticate(headers.secret);
       if (!JSON_CONTENT.test(headers.contentType))
         throw new AppError("unsupported_media_type", "Content-Type must be application/json");
-      if (Number(headers.contentLength ?? 0) > deps.bodyLimit)
-        throw new AppError("payload_too_large", "Request body is larger than this route accepts");
+      if (Number(headers.contentLength ?? 0) > deps.bodyLimit) throw bodyTooLarge();
     } catch (error) {
-      fail(req, res, error);
+      sendError(req, res, error);
       return true;
     }
     readLimitedBody(req, deps.bodyLimit, {
-      onTooLarge: () =>
-        fail(req, res, new AppError("payload_too_large", "Request body is larger than this route accepts")),
+      onTooLarge: () => sendError(req, res, bodyTooLarge()),
       onBody: (body) => {
         try {
           decide(req, res, body.toString("utf8"));
         } catch (error) {
-          fail(req, res, error);
+          sendError(req, res, error);
         }
       },
     });
