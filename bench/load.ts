@@ -1,6 +1,7 @@
 // One autocannon load run: throughput from the completed count, exact p50/p99 from every response's latency.
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
+import { type ProcessSample, sampleProcess } from "./processes.js";
 
 export interface LoadOptions {
   url: string;
@@ -76,4 +77,16 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     );
     instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
   });
+}
+
+/** One load run and the server process's CPU and RSS over the same time. */
+export interface SampledLoad {
+  load: LoadResult;
+  sample: ProcessSample;
+}
+
+export async function runSampledLoad(pid: number, options: LoadOptions): Promise<SampledLoad> {
+  const sampler = sampleProcess(pid);
+  const load = await runLoad(options);
+  return { load, sample: sampler.stop() };
 }

@@ -2,22 +2,15 @@
 // fresh inbox per process), or both servers alive side by side and loaded in short alternating windows
 // (validate, whose target is the ratio of the two: see bench/README.md, "Interleaved windows").
 import { resolve } from "node:path";
-import { type LoadResult, runLoad } from "./load.js";
-import {
-  freePort,
-  type ProcessSample,
-  type ServerProcess,
-  sampleProcess,
-  startServer,
-  waitForQuiet,
-} from "./processes.js";
+import { type LoadResult, runLoad, runSampledLoad } from "./load.js";
+import { freePort, type ProcessSample, type ServerProcess, startServer, waitForQuiet } from "./processes.js";
 import { noise, RUN_HEAD, type RunRecord, runRow } from "./report.js";
 import type { Attempt, Scenario, ServerKind } from "./scenarios.js";
 
 /** Other processes may use this many cores during a run before it is measured again. */
 export const NOISE_LIMIT = 0.25;
 
-/** Seconds of load in one window of the interleaved measurement. */
+/** Seconds of load in one window of the interleaved measurements (validate, and /verify in verify-bench.ts). */
 export const WINDOW_SECONDS = 2;
 
 export interface Settings {
@@ -62,12 +55,10 @@ async function start(scenario: Scenario, attempt: Attempt, settings: Settings): 
 
 /** Loads a started server for `seconds`, sampling its CPU and RSS; throws if it died. */
 async function loadWindow(started: Started, seconds: number) {
-  const sampler = sampleProcess(started.server.pid);
-  const load = await runLoad({ ...started.load, durationSec: seconds });
-  const sample = sampler.stop();
+  const window = await runSampledLoad(started.server.pid, { ...started.load, durationSec: seconds });
   if (!started.server.alive())
     throw new Error(`${started.server.name} died under load:\n${started.server.output()}`);
-  return { load, sample };
+  return window;
 }
 
 /** Responses with a status the scenario does not expect, plus socket errors and timeouts. */

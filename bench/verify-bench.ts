@@ -5,7 +5,8 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type autocannon from "autocannon";
-import { runLoad } from "./load.js";
+import { runLoad, runSampledLoad, type SampledLoad } from "./load.js";
+import { WINDOW_SECONDS } from "./measure.js";
 import { runPaced } from "./paced-load.js";
 import { allowedCpus, hasTaskset, pin } from "./pinning.js";
 import { freePort, runNode, sampleProcess, startServer, waitForQuiet } from "./processes.js";
@@ -25,7 +26,7 @@ import {
   verifySummaryTable,
   verifyVerdicts,
 } from "./verify-report.js";
-import { combineLoads, combineRaw, type LoadWindow, rawRate, WINDOW_SECONDS } from "./verify-windows.js";
+import { combineLoads, combineRaw, rawRate } from "./verify-windows.js";
 
 const CLI = "dist/cli/index.js";
 
@@ -68,13 +69,6 @@ function verifyTarget(url: string, feed: ReturnType<typeof bodies>, connections:
       return n;
     },
   };
-}
-
-/** Loads a server for one window, sampling its CPU and RSS. */
-async function loadWindow(pid: number, load: Parameters<typeof runLoad>[0]): Promise<LoadWindow> {
-  const sampler = sampleProcess(pid);
-  const result = await runLoad(load);
-  return { load: result, sample: sampler.stop() };
 }
 
 /**
@@ -139,8 +133,8 @@ async function measureRun(
 
     const windows = Math.max(1, Math.round(options.duration / WINDOW_SECONDS));
     const rawWindows: RawWindow[] = [];
-    const bareWindows: LoadWindow[] = [];
-    const gatewayWindows: LoadWindow[] = [];
+    const bareWindows: SampledLoad[] = [];
+    const gatewayWindows: SampledLoad[] = [];
     const rawLoop = await startRawVerifier(poolFile, core);
     try {
       for (let w = 1; w <= windows; w++) {
@@ -148,10 +142,12 @@ async function measureRun(
         for (const side of w % 2 === 1 ? order : [...order].reverse()) {
           if (side === "raw") rawWindows.push(await rawLoop.window(WINDOW_SECONDS * 1000));
           else if (side === "bare")
-            bareWindows.push(await loadWindow(bare.pid, { ...baseline.load, durationSec: WINDOW_SECONDS }));
+            bareWindows.push(
+              await runSampledLoad(bare.pid, { ...baseline.load, durationSec: WINDOW_SECONDS }),
+            );
           else
             gatewayWindows.push(
-              await loadWindow(server.pid, { ...gateway.load, durationSec: WINDOW_SECONDS }),
+              await runSampledLoad(server.pid, { ...gateway.load, durationSec: WINDOW_SECONDS }),
             );
         }
       }

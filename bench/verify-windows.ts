@@ -1,20 +1,10 @@
 // The /verify part's windows: the raw loop, the bare server and the gateway take turns of WINDOW_SECONDS, and a
 // run's figures are the totals over its windows of each.
-import type { LoadResult } from "./load.js";
-import type { ProcessSample } from "./processes.js";
+import type { SampledLoad } from "./load.js";
 import { median } from "./report.js";
 import type { VerifyPair } from "./verify-fixtures.js";
 import type { RawWindow } from "./verify-raw.js";
 import type { RawRun } from "./verify-report.js";
-
-/** Seconds of one window of the raw loop, the bare server or the gateway at its maximum rate. */
-export const WINDOW_SECONDS = 2;
-
-/** One server's window at its maximum rate. */
-export interface LoadWindow {
-  load: LoadResult;
-  sample: ProcessSample;
-}
 
 export const rawRate = (w: RawWindow) => w.verifications / w.seconds;
 
@@ -35,8 +25,8 @@ export function combineRaw(windows: RawWindow[], pair: VerifyPair, run: number):
 }
 
 /** One server's windows of a run as one: totals over their time; p50/p99 are the windows' medians. */
-export function combineLoads(windows: LoadWindow[]): LoadWindow {
-  const sum = (f: (w: LoadWindow) => number) => windows.reduce((n, w) => n + f(w), 0);
+export function combineLoads(windows: SampledLoad[]): SampledLoad {
+  const sum = (f: (w: SampledLoad) => number) => windows.reduce((n, w) => n + f(w), 0);
   const seconds = sum((w) => w.load.seconds);
   const completed = sum((w) => w.load.completed);
   const statuses: Record<string, number> = {};
