@@ -108,89 +108,79 @@ describeEachDatabase("gate reader", (kind) => {
       await fresh.drop();
     }
   });
-});
 
-describe("gate reader [sqlite]: the status cache", () => {
-  let db: TestDatabase;
-  let store: Store;
-  const others: Store[] = [];
-  beforeEach(async () => {
-    db = await createTestDatabase("sqlite");
-    store = openTestStore(db);
-    await store.migrate();
-  });
-  afterEach(async () => {
-    for (const other of others.splice(0)) await other.close();
-    await store.close();
-    await db.drop();
-  });
+  // SQLite only: PostgreSQL keeps no cache (gate-reader.ts).
+  if (kind === "sqlite")
+    describe("the status cache", () => {
+      it("answers a remembered identity without reading the table", async () => {
+        await store.identityStatus.record(row("id-1", "v1", "declined", 100), DECISIONS);
+        expect(store.readGate("id-1")).toBe("declined");
+        expect(store.readGate("id-2")).toBeUndefined();
+        // The table is changed behind the store's back on its own connection, so nothing tells the cache:
+        // only a remembered answer can still say "declined" (and "never verified" for id-2).
+        await sql`update identity_status set status = 'approved'`.execute(store.db);
+        await sql`insert into identity_status (identity_id, status, provider, verification_id, decided_at, status_version, updated_at) values ('id-2', 'declined', 'persona', 'v2', 1, 1, 1)`.execute(
+          store.db,
+        );
+        expect(store.readGate("id-1")).toBe("declined");
+        expect(store.readGate("id-2")).toBeUndefined();
+      });
 
-  it("answers a remembered identity without reading the table", async () => {
-    await store.identityStatus.record(row("id-1", "v1", "declined", 100), DECISIONS);
-    expect(store.readGate("id-1")).toBe("declined");
-    expect(store.readGate("id-2")).toBeUndefined();
-    // The table is changed behind the store's back on its own connection, so nothing tells the cache:
-    // only a remembered answer can still say "declined" (and "never verified" for id-2).
-    await sql`update identity_status set status = 'approved'`.execute(store.db);
-    await sql`insert into identity_status (identity_id, status, provider, verification_id, decided_at, status_version, updated_at) values ('id-2', 'declined', 'persona', 'v2', 1, 1, 1)`.execute(
-      store.db,
-    );
-    expect(store.readGate("id-1")).toBe("declined");
-    expect(store.readGate("id-2")).toBeUndefined();
-  });
+      it("never keeps what it read inside an open transaction that is then rolled back", async () => {
+        await store.identityStatus.record(row("id-1", "v1", "approved", 100), DECISIONS);
+        await expect(
+          store.transaction(async (repos) => {
+            await repos.identityStatus.record(row("id-1", "v2", "declined", 200), DECISIONS);
+            await nextTurn(); // a login arriving while the transaction waits on something
+            store.readGate("id-1");
+            throw new Error("rolled back");
+          }),
+        ).rejects.toThrow("rolled back");
+        expect(store.readGate("id-1")).toBe("approved");
+      });
 
-  it("never keeps what it read inside an open transaction that is then rolled back", async () => {
-    await store.identityStatus.record(row("id-1", "v1", "approved", 100), DECISIONS);
-    await expect(
-      store.transaction(async (repos) => {
-        await repos.identityStatus.record(row("id-1", "v2", "declined", 200), DECISIONS);
-        await nextTurn(); // a login arriving while the transaction waits on something
-        store.readGate("id-1");
-        throw new Error("rolled back");
-      }),
-    ).rejects.toThrow("rolled back");
-    expect(store.readGate("id-1")).toBe("approved");
-  });
+      it("drops a remembered identity when this process writes its status, also inside a transaction", async () => {
+        expect(store.readGate("id-1")).toBeUndefined();
+        await store.transaction(async (repos) => {
+          await repos.identityStatus.record(row("id-1", "v1", "declined", 100), DECISIONS);
+        });
+        expect(store.readGate("id-1")).toBe("declined");
+        await store.identityStatus.record(row("id-1", "v2", "approved", 200), DECISIONS);
+        expect(store.readGate("id-1")).toBe("approved");
+      });
 
-  it("drops a remembered identity when this process writes its status, also inside a transaction", async () => {
-    expect(store.readGate("id-1")).toBeUndefined();
-    await store.transaction(async (repos) => {
-      await repos.identityStatus.record(row("id-1", "v1", "declined", 100), DECISIONS);
+      it("forgets everything when another connection commits, from the next event-loop turn on", async () => {
+        const other = openTestStore(db);
+        others.push(other);
+        await store.identityStatus.record(row("id-1", "v1", "approved", 100), DECISIONS);
+        expect(store.readGate("id-1")).toBe("approved");
+        await nextTurn();
+        // Another process declines id-1 without going through this store: only data_version can tell.
+        await sql`update identity_status set status = 'declined' where identity_id = 'id-1'`.execute(
+          other.db,
+        );
+        await nextTurn();
+        expect(store.readGate("id-1")).toBe("declined");
+      });
+
+      it("keeps at most LOGIN_GATE_CACHE_SIZE identities, the oldest out first", async () => {
+        const small = openStore({
+          sqlitePath: db.env.SQLITE_PATH as string,
+          sqliteSynchronous: "NORMAL",
+          poolSize: 1,
+          gateCacheSize: 2,
+        });
+        others.push(small);
+        for (const id of ["id-1", "id-2", "id-3"]) {
+          await store.identityStatus.record(row(id, `v-${id}`, "approved", 100), DECISIONS);
+          expect(small.readGate(id)).toBe("approved");
+        }
+        // Changed on small's own connection (no data_version change, no forget): a read of the table shows.
+        await sql`update identity_status set status = 'declined'`.execute(small.db);
+        expect(small.readGate("id-1")).toBe("declined"); // evicted when id-3 came in
+        expect(small.readGate("id-3")).toBe("approved"); // still remembered
+      });
     });
-    expect(store.readGate("id-1")).toBe("declined");
-    await store.identityStatus.record(row("id-1", "v2", "approved", 200), DECISIONS);
-    expect(store.readGate("id-1")).toBe("approved");
-  });
-
-  it("forgets everything when another connection commits, from the next event-loop turn on", async () => {
-    const other = openTestStore(db);
-    others.push(other);
-    await store.identityStatus.record(row("id-1", "v1", "approved", 100), DECISIONS);
-    expect(store.readGate("id-1")).toBe("approved");
-    await nextTurn();
-    // Another process declines id-1 without going through this store: only data_version can tell.
-    await sql`update identity_status set status = 'declined' where identity_id = 'id-1'`.execute(other.db);
-    await nextTurn();
-    expect(store.readGate("id-1")).toBe("declined");
-  });
-
-  it("keeps at most LOGIN_GATE_CACHE_SIZE identities, the oldest out first", async () => {
-    const small = openStore({
-      sqlitePath: db.env.SQLITE_PATH as string,
-      sqliteSynchronous: "NORMAL",
-      poolSize: 1,
-      gateCacheSize: 2,
-    });
-    others.push(small);
-    for (const id of ["id-1", "id-2", "id-3"]) {
-      await store.identityStatus.record(row(id, `v-${id}`, "approved", 100), DECISIONS);
-      expect(small.readGate(id)).toBe("approved");
-    }
-    // Changed on small's own connection (no data_version change, no forget): a read of the table shows.
-    await sql`update identity_status set status = 'declined'`.execute(small.db);
-    expect(small.readGate("id-1")).toBe("declined"); // evicted when id-3 came in
-    expect(small.readGate("id-3")).toBe("approved"); // still remembered
-  });
 });
 
 describe("gate reader [sqlite] after the writer reopened its handle", () => {
