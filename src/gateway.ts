@@ -62,6 +62,14 @@ export function openConfiguredStore(config: Config, logger: Logger): Store {
     sqlitePath: config.SQLITE_PATH,
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     sqliteWalAutocheckpoint: config.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+    sqliteCheckpointIntervalMs: config.SQLITE_CHECKPOINT_INTERVAL_MS,
+    onCheckpointProblem: (problem) =>
+      problem === undefined
+        ? logger.info("SQLite checkpoints succeed again")
+        : logger.warn(
+            { err: problem },
+            "SQLite checkpoint failed; retrying, the commit backstop still applies",
+          ),
     poolSize: config.DATABASE_POOL_SIZE,
     gateCacheSize: config.LOGIN_GATE_CACHE_SIZE,
     ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),

@@ -70,7 +70,10 @@ export const configSchema = z.object({
       "SQLite `synchronous` pragma under WAL: NORMAL survives a process crash, FULL also a power loss.",
     ),
   SQLITE_WAL_AUTOCHECKPOINT_PAGES: int(1_000, 100).describe(
-    "SQLite checkpoints its write-ahead log into the database file once it holds this many 4 KiB pages (1,000 is SQLite's own default). A checkpoint stalls the commit that runs it: 20,000 (a WAL of up to ~80 MB) took /persona/callback p99 under load from ~11.5 to ~9.4 ms in bench/README.md, but is not the default yet (see there).",
+    "The commit that makes SQLite's write-ahead log hold this many 4 KiB pages checkpoints the log into the database file itself, on the event loop, so that the log can start over (1,000 is SQLite's own default). With the checkpoint thread on, most pages are copied by then, and that commit only copies the rest and syncs.",
+  ),
+  SQLITE_CHECKPOINT_INTERVAL_MS: int(50, 0).describe(
+    "A worker thread with its own SQLite connection copies the write-ahead log into the database file this often (a PASSIVE checkpoint, which never blocks writers), so the commit that crosses SQLITE_WAL_AUTOCHECKPOINT_PAGES, and every request waiting on it, stalls for a shorter time (see bench/README.md). The thread takes about 11 MB. 0: no thread.",
   ),
   ORY_WEBHOOK_SECRET: z
     .string()

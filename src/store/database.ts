@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import type { Database } from "./tables.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -14,6 +15,10 @@ export interface DatabaseOptions {
   sqliteSynchronous: "NORMAL" | "FULL";
   /** SQLite `wal_autocheckpoint` in pages; unset: SQLite's 1,000. */
   sqliteWalAutocheckpoint?: number;
+  /** Checkpoint the WAL from a worker thread this often (checkpointer.ts); unset or 0: only on commit. */
+  sqliteCheckpointIntervalMs?: number;
+  /** The checkpoint thread failed (message) or recovered (undefined). */
+  onCheckpointProblem?: (message: string | undefined) => void;
   poolSize: number;
   /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
   pgSchema?: string;
@@ -61,6 +66,7 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
   let current: SQLite.Database | undefined;
   let broken = false;
   let generation = 0;
+  let checkpointer: Checkpointer | undefined;
 
   function connect(): SQLite.Database {
     if (options.sqlitePath !== ":memory:") mkdirSync(dirname(options.sqlitePath), { recursive: true });
@@ -76,6 +82,15 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
       sqlite.close();
       throw error;
     }
+    const interval = options.sqliteCheckpointIntervalMs ?? 0;
+    if (!checkpointer && interval > 0 && options.sqlitePath !== ":memory:")
+      checkpointer = startCheckpointer({
+        path: options.sqlitePath,
+        synchronous: options.sqliteSynchronous,
+        intervalMs: interval,
+        onFailure: (message) => options.onCheckpointProblem?.(message),
+        onRecovery: () => options.onCheckpointProblem?.(undefined),
+      });
     return sqlite;
   }
 
@@ -145,7 +160,12 @@ function openSqlite(options: DatabaseOptions): OpenDatabase {
       watch,
       writeProblem: () => writeProblem,
     },
-    close: () => db.destroy(),
+    // The checkpoint thread's connection goes first, so the writer's close is the last one and checkpoints
+    // the log into the database file.
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }
 
