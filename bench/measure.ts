@@ -3,7 +3,14 @@
 // (validate, whose target is the ratio of the two: see bench/README.md, "Interleaved windows").
 import { resolve } from "node:path";
 import { type LoadResult, runLoad, runSampledLoad } from "./load.js";
-import { freePort, type ProcessSample, type ServerProcess, startServer, waitForQuiet } from "./processes.js";
+import {
+  freePort,
+  gatewayCommand,
+  type ProcessSample,
+  type ServerProcess,
+  startServer,
+  waitForQuiet,
+} from "./processes.js";
 import { noise, RUN_HEAD, type RunRecord, runRow } from "./report.js";
 import type { Attempt, Scenario, ServerKind } from "./scenarios.js";
 
@@ -31,7 +38,9 @@ async function start(scenario: Scenario, attempt: Attempt, settings: Settings): 
   const env = { ...(await scenario.prepare(attempt)), PORT: String(port) };
   const gateway = attempt.kind === "gateway";
   const profile = gateway && settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProf}`] : [];
-  const script = gateway ? [...profile, "dist/cli/index.js", "serve"] : [resolve("bench/bare-server.mjs")];
+  const script = gateway
+    ? [...profile, ...gatewayCommand("dist/cli/index.js", "serve")]
+    : [resolve("bench/bare-server.mjs")];
   const server = await startServer(
     `${attempt.kind} (${scenario.route})`,
     script,

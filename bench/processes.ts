@@ -8,6 +8,21 @@ const run = promisify(execFile);
 
 export { freePort } from "../test/support/gateway-process.js";
 
+const SHEBANG = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/;
+
+/**
+ * The gateway's process: the node flags the `idv` command's shebang carries (and `npm start` repeats), then
+ * the CLI, so the bench measures the gateway as it is started in production.
+ */
+export function gatewayCommand(cli: string, ...args: string[]): string[] {
+  const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
+  const match = SHEBANG.exec(first);
+  if (!match)
+    throw new Error(`${cli}: expected a "#!/usr/bin/env -S node [flags]" first line, found ${first}`);
+  const flags = (match[1] ?? "").trim();
+  return [...(flags ? flags.split(" ") : []), cli, ...args];
+}
+
 /** Runs a short-lived node command (e.g. `migrate`) and fails with its output if it fails. */
 export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { stdout } = await run(process.execPath, args, { env });

@@ -9,7 +9,7 @@ import { runLoad, runSampledLoad, type SampledLoad } from "./load.js";
 import { WINDOW_SECONDS } from "./measure.js";
 import { runPaced } from "./paced-load.js";
 import { allowedCpus, hasTaskset, pin } from "./pinning.js";
-import { freePort, runNode, sampleProcess, startServer, waitForQuiet } from "./processes.js";
+import { freePort, gatewayCommand, runNode, sampleProcess, startServer, waitForQuiet } from "./processes.js";
 import { verdictTable } from "./report.js";
 import { AUDIENCE, check, checkBare, JSON_TYPE, okay } from "./verify-checks.js";
 import { supportDocument, type VerifyPair, type VerifyPool, verifyPool } from "./verify-fixtures.js";
@@ -89,7 +89,7 @@ async function measureRun(
   const port = await freePort();
   const server = await startServer(
     `gateway (POST /verify ${pair})`,
-    [CLI, "serve"],
+    gatewayCommand(CLI, "serve"),
     { ...env, PORT: String(port) },
     port,
     "/ready",

@@ -10,7 +10,14 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type autocannon from "autocannon";
 import { runLoad } from "./load.js";
-import { freePort, readCpuSeconds, readMachineBusySeconds, runNode, startServer } from "./processes.js";
+import {
+  freePort,
+  gatewayCommand,
+  readCpuSeconds,
+  readMachineBusySeconds,
+  runNode,
+  startServer,
+} from "./processes.js";
 import { supportDocument, type VerifyPair, verifyPool } from "./verify-fixtures.js";
 
 const { values: args } = parseArgs({
@@ -163,7 +170,7 @@ const prof = args.prof
 for (let round = 0; round < Number(args.rounds); round++) {
   if (!args["no-gateway"])
     for (const [i, cli] of (args.cli ?? "").split(",").entries())
-      await measure(`gw${i}`, [...prof, resolve(cli), "serve"], "/ready");
+      await measure(`gw${i}`, [...prof, ...gatewayCommand(resolve(cli), "serve")], "/ready");
   if (args.bare) await measure("bare", [...prof, resolve(args.bare)], "/ready");
 }
 issuer.close();

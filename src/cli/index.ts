@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `idv` command: serve, migrate, status, replay.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";

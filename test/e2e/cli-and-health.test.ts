@@ -1,6 +1,6 @@
 // The `idv` command and the health endpoints, as an operator meets them.
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,6 +80,16 @@ describe("idv CLI", () => {
     } finally {
       await h.close();
     }
+  });
+
+  it("starts from `npm start` with the node flags of the `idv` command's shebang (the memory figures rely on them)", () => {
+    const shebang = readFileSync(join(ROOT, "src/cli/index.ts"), "utf8").split("\n", 1)[0] ?? "";
+    const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1];
+    expect(flags).toMatch(/--max-semi-space-size=\d+/);
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.start).toBe(`node ${flags} dist/cli/index.js serve`);
   });
 
   it("stops with a message naming every invalid variable", async () => {
