@@ -89,14 +89,64 @@ async function proxyUpstreams(env: Record<string, string>, kratos: KratosFake) {
   return { env: out, kratosProxy, providerProxies: [...providerProxies.values()] };
 }
 
-async function queueTotals(env: Record<string, string>) {
-  const store = openStore({
+function openRunStore(env: Record<string, string>) {
+  return openStore({
     databaseUrl: env.DATABASE_URL,
     sqlitePath: env.SQLITE_PATH ?? ":memory:",
     sqliteSynchronous: "NORMAL",
     poolSize: 1,
     ...(env.DATABASE_SCHEMA ? { pgSchema: env.DATABASE_SCHEMA } : {}),
   });
+}
+
+/**
+ * What the store holds for an identity that ended wrong: tells a callback still queued (retrying, dead) from
+ * one processed to the wrong status, or one that never reached the inbox.
+ */
+async function storeStateOf(env: Record<string, string>, identityIds: readonly string[]): Promise<string[]> {
+  if (identityIds.length === 0) return [];
+  const store = openRunStore(env);
+  try {
+    const lines: string[] = [];
+    for (const id of identityIds) {
+      const gate = await store.db
+        .selectFrom("identity_status")
+        .select(["status", "status_version"])
+        .where("identity_id", "=", id)
+        .executeTakeFirst();
+      const verifications = await store.db
+        .selectFrom("verifications")
+        .select(["provider", "session_id", "status", "raw_status", "last_error"])
+        .where("identity_id", "=", id)
+        .execute();
+      const sessions = verifications.flatMap((v) => (v.session_id ? [v.session_id] : []));
+      const inbox = sessions.length
+        ? await store.db
+            .selectFrom("inbox")
+            .select(["event_name", "state", "attempts", "last_error"])
+            .where("session_id", "in", sessions)
+            .orderBy("id")
+            .execute()
+        : [];
+      const outbox = await store.db
+        .selectFrom("outbox")
+        .select(["kind", "state", "attempts", "last_error"])
+        .where("subject", "=", id)
+        .orderBy("id")
+        .execute();
+      lines.push(
+        `${id} in the store: gate ${gate ? `${gate.status} v${gate.status_version}` : "none"}; ` +
+          `verifications ${JSON.stringify(verifications)}; inbox ${JSON.stringify(inbox)}; outbox ${JSON.stringify(outbox)}`,
+      );
+    }
+    return lines;
+  } finally {
+    await store.close();
+  }
+}
+
+async function queueTotals(env: Record<string, string>) {
+  const store = openRunStore(env);
   try {
     let retries = 0;
     let dead = 0;
@@ -271,7 +321,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const totals = await queueTotals(env);
     const sent = workload.runs.flatMap((r) => r.sent);
     const statuses = sent.flatMap((s) => s.statuses);
-    const problems = [...result.problems, ...wrongLogins, ...replicas.crashes];
+    const wrongIds = [
+      ...new Set([...result.problems, ...wrongLogins].map((line) => line.split(/[ :]/, 1)[0] ?? "")),
+    ];
+    const problems = [
+      ...result.problems,
+      ...wrongLogins,
+      ...(await storeStateOf(
+        env,
+        wrongIds.filter((id) => workload.runs.some((r) => r.identityId === id)),
+      )),
+      ...replicas.crashes,
+    ];
     if (faults.readyDuringOutage.some((status) => status !== 503))
       problems.push(
         `/ready during the database outage answered ${faults.readyDuringOutage.join(", ")} (want 503)`,
