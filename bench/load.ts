@@ -8,6 +8,8 @@ export interface LoadOptions {
   connections: number;
   durationSec: number;
   requests: autocannon.Request[];
+  /** Requests per second from all connections together; unset: as fast as the server answers (closed loop). */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -56,6 +58,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         duration: options.durationSec,
         timeout: 10,
         requests: options.requests,
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
       },
       (error, result) => {
         if (error) return reject(error);

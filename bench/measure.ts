@@ -3,6 +3,7 @@
 // (validate, whose target is the ratio of the two: see bench/README.md, "Interleaved windows").
 import { resolve } from "node:path";
 import { type LoadResult, runLoad, runSampledLoad } from "./load.js";
+import { type PacedResult, runPaced } from "./paced-load.js";
 import {
   freePort,
   gatewayCommand,
@@ -25,6 +26,9 @@ export interface Settings {
   warmup: number;
   duration: number;
   cpuProf: string | undefined;
+  /** Routes with a paced request: requests per second and seconds of the open-loop run after the closed loop. */
+  pacedRate: number;
+  pacedDuration: number;
 }
 
 interface Started {
@@ -110,6 +114,29 @@ async function settle(): Promise<void> {
     console.log(`  (machine still busy before this run: ${busy.toFixed(2)} cores in use)`);
 }
 
+/**
+ * The target's own reading of "p99 at 5,000 req/s": the server at a fixed rate, latency counted from each
+ * request's due time (paced-load.ts), after the closed loop has warmed it up and filled its inbox.
+ */
+async function pacedRun(
+  scenario: Scenario,
+  started: Started,
+  settings: Settings,
+): Promise<PacedResult | undefined> {
+  const next = scenario.paced?.bind(scenario);
+  if (!next || settings.pacedRate <= 0) return undefined;
+  const result = await runPaced({
+    url: started.server.url,
+    rate: settings.pacedRate,
+    durationSec: settings.pacedDuration,
+    next,
+    good: (status) => scenario.goodStatuses.has(status),
+  });
+  if (!started.server.alive())
+    throw new Error(`${started.server.name} died under paced load:\n${started.server.output()}`);
+  return result;
+}
+
 /** Starts one server, checks its answers, warms it up, measures it, stops it. */
 async function measureOnce(scenario: Scenario, attempt: Attempt, run: number, settings: Settings) {
   await settle();
@@ -118,12 +145,16 @@ async function measureOnce(scenario: Scenario, attempt: Attempt, run: number, se
   try {
     const warm = await runLoad({ ...started.load, durationSec: settings.warmup });
     const { load, sample } = await loadWindow(started, settings.duration);
+    const paced = await pacedRun(scenario, started, settings);
     await server.stop();
-    const ok = (warm.statuses["200"] ?? 0) + (load.statuses["200"] ?? 0);
+    const pacedBad = paced ? paced.bad + paced.errors : 0;
+    const ok =
+      (warm.statuses["200"] ?? 0) + (load.statuses["200"] ?? 0) + (paced ? paced.completed - pacedBad : 0);
     const problem =
       attempt.kind === "gateway" ? scenario.verify?.(attempt, ok, 2 * settings.connections) : undefined;
+    const bad = badAnswers(scenario, [warm, load]) + pacedBad;
     const record = report(
-      runRecord(scenario, attempt.kind, run, load, sample, badAnswers(scenario, [warm, load]), problem),
+      { ...runRecord(scenario, attempt.kind, run, load, sample, bad, problem), paced },
       server,
     );
     const note = scenario.note?.();
@@ -158,7 +189,10 @@ export async function measurePairs(
     const order = run % 2 === 1 ? (["bare", "gateway"] as const) : (["gateway", "bare"] as const);
     for (const kind of order) {
       // The gateway cannot beat the bare server: the last bare rate bounds how many distinct callbacks to sign.
-      const budget = Math.ceil(bareRps * (settings.warmup + settings.duration) * 1.25) + 10_000;
+      const budget =
+        Math.ceil(bareRps * (settings.warmup + settings.duration) * 1.25) +
+        settings.pacedRate * settings.pacedDuration +
+        10_000;
       let best: RunRecord | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
         const record = await measureOnce(scenario, { kind, key: `${run}-${attempt}`, budget }, run, settings);

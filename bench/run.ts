@@ -17,6 +17,7 @@ import {
   type RunRecord,
   runsTable,
   summaryTable,
+  TARGETS,
   verdicts,
   verdictTable,
 } from "./report.js";
@@ -31,6 +32,9 @@ const USAGE = `usage: npm run bench -- [options]
                       unmeasured load; on /validate split into alternating windows of ${WINDOW_SECONDS} s
   --connections N     autocannon connections (default 50), pipelining 1
   --identities N      identities seeded for /validate (default 10000)
+  --callback-paced-rate N      after each callback run's closed loop, the same server at N requests/s, open
+                      loop (default ${TARGETS.callbackRps.toLocaleString("en-US")}, the target's rate; 0: none)
+  --callback-paced-duration S  seconds of that paced run (default 5)
   --noise-retries N   re-measure a callback run up to N times (default 1) while other processes used > 0.25 cores
   --only LIST         comma-separated: validate | callback | persona | onfido | jumio | <provider>/<route>
                       (e.g. callback = the three callbacks, onfido/callback,jumio/validate = those two)
@@ -50,6 +54,8 @@ const { values: args } = parseArgs({
     identities: { type: "string", default: "10000" },
     "noise-retries": { type: "string", default: "1" },
     only: { type: "string" },
+    "callback-paced-rate": { type: "string", default: String(TARGETS.callbackRps) },
+    "callback-paced-duration": { type: "string", default: "5" },
     "skip-build": { type: "boolean", default: false },
     "keep-data": { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
     warmup: count("warmup", args.warmup),
     duration: count("duration", args.duration),
     cpuProf: args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined,
+    pacedRate: count("callback-paced-rate", args["callback-paced-rate"], 0),
+    pacedDuration: count("callback-paced-duration", args["callback-paced-duration"]),
   };
   const only = verifySelection(args.only);
   const selected = only.others === null ? () => false : selector(only.others);
@@ -108,7 +116,8 @@ async function main(): Promise<void> {
     `autocannon: ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s measured; ` +
       `${runs} runs per server on /persona/*, at most ${SECONDARY_CALLBACK_RUNS} on /onfido|jumio/callback, ` +
       `${SECONDARY_VALIDATE_RUNS} on /onfido|jumio/validate; validate: both servers side by side, loaded in ` +
-      `alternating ${WINDOW_SECONDS} s windows; callback: bare and gateway in pairs, their order alternating\n`,
+      `alternating ${WINDOW_SECONDS} s windows; callback: bare and gateway in pairs, their order alternating, ` +
+      `then each at ${settings.pacedRate} req/s for ${settings.pacedDuration} s (open loop)\n`,
   );
   if (!args["skip-build"]) {
     const build = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });

@@ -12,6 +12,7 @@ import {
   seedIdentities,
   validateCases,
 } from "./fixtures.js";
+import type { PacedRequest } from "./paced-load.js";
 import { runNode } from "./processes.js";
 
 export type ServerKind = "bare" | "gateway";
@@ -38,6 +39,8 @@ export interface Scenario {
   /** Env for one server process; makes the gateway's database fresh when the scenario needs it. */
   prepare(attempt: Attempt): Promise<NodeJS.ProcessEnv>;
   requests(kind: ServerKind): autocannon.Request[];
+  /** The next request of the paced (open-loop) run, for routes measured at a fixed rate too. */
+  paced?(): PacedRequest;
   /** A few requests sent by hand before the load: exact status and bytes; throws when they differ. */
   check(kind: ServerKind, url: string): Promise<void>;
   /**
@@ -175,6 +178,10 @@ export async function callbackScenario(
         },
       },
     ],
+    paced() {
+      const signed = pool.next();
+      return { path: route, headers: { "content-type": JSON_TYPE, ...signed.headers }, body: signed.body };
+    },
     async check(kind, url) {
       const signed = pool.next();
       const headers = { "content-type": JSON_TYPE, ...signed.headers };
