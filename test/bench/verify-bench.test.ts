@@ -60,12 +60,17 @@ describe("runPaced", () => {
 
   it("counts latency from each request's due time, so a server that stalls is charged for the queue", async () => {
     const opened = Date.now();
-    // Holds every answer until 300 ms after it started, then answers at once.
+    // Holds every answer until 300 ms after it started, then answers at once (with a Content-Length, which
+    // the generator needs, as every measured server sends).
+    const body = '{"status":"okay"}';
     server = createServer((req, res) => {
       req.resume();
       const wait = Math.max(0, opened + 300 - Date.now());
       setTimeout(
-        () => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"okay"}'),
+        () =>
+          res
+            .writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+            .end(body),
         wait,
       );
     });
@@ -82,6 +87,23 @@ describe("runPaced", () => {
     // The first requests were due at ~0 ms and answered at ~300 ms; later ones were answered promptly.
     expect(result.maxMs).toBeGreaterThan(250);
     expect(result.p50Ms).toBeLessThan(100);
+  });
+
+  it("counts an answer it cannot frame (no Content-Length) as an error instead of waiting for it", async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"okay"}'); // chunked
+    });
+    await new Promise<void>((done) => server?.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    const result = await runPaced({
+      url: `http://127.0.0.1:${port}`,
+      rate: 50,
+      durationSec: 1,
+      next: () => ({ path: "/verify", headers: { "content-type": "application/json" }, body: "{}" }),
+      good: () => true,
+    });
+    expect(result).toMatchObject({ sent: 50, completed: 50, errors: 50 });
   });
 });
 
