@@ -34,7 +34,7 @@ const USAGE = `usage: npm run bench -- [options]
   --identities N      identities seeded for /validate (default 10000)
   --callback-paced-rate N      after each callback run's closed loop, the same server at N requests/s, open
                       loop (default ${TARGETS.callbackRps.toLocaleString("en-US")}, the target's rate; 0: none)
-  --callback-paced-duration S  seconds of that paced run (default 5)
+  --callback-paced-duration S  seconds of that paced run (default 10, as the closed loop)
   --noise-retries N   re-measure a callback run up to N times (default 1) while other processes used > 0.25 cores
   --only LIST         comma-separated: validate | callback | persona | onfido | jumio | <provider>/<route>
                       (e.g. callback = the three callbacks, onfido/callback,jumio/validate = those two)
@@ -55,7 +55,7 @@ const { values: args } = parseArgs({
     "noise-retries": { type: "string", default: "1" },
     only: { type: "string" },
     "callback-paced-rate": { type: "string", default: String(TARGETS.callbackRps) },
-    "callback-paced-duration": { type: "string", default: "5" },
+    "callback-paced-duration": { type: "string", default: "10" },
     "skip-build": { type: "boolean", default: false },
     "keep-data": { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
