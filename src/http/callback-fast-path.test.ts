@@ -2,7 +2,7 @@
 // and leaves to Fastify what it does not serve.
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { loopbackUrl, serveFastPath } from "../../test/support/fast-path-server.js";
+import { serveSideBySide } from "../../test/support/fast-path-server.js";
 import type { EventProcessing } from "../domain/events.js";
 import { AppError } from "../lib/errors.js";
 import { createMetrics } from "../lib/metrics.js";
@@ -31,7 +31,6 @@ async function servers() {
   const slow = Fastify({ logger: false });
   slow.setErrorHandler(errorHandler);
   await registerCallbacks(slow, { ...deps, metrics: createMetrics() });
-  await slow.listen({ port: 0, host: "127.0.0.1" });
   const metrics = createMetrics();
   const fastPath = createCallbackFastPath({
     ...deps,
@@ -40,17 +39,7 @@ async function servers() {
     closing: () => false,
     logError: () => {},
   });
-  const fast = await serveFastPath(fastPath);
-  return {
-    slowUrl: loopbackUrl(slow.server),
-    fastUrl: fast.url,
-    fallbacks: fast.fallbacks,
-    metrics,
-    async close() {
-      await slow.close();
-      await fast.close();
-    },
-  };
+  return { ...(await serveSideBySide(slow, fastPath)), metrics };
 }
 
 async function call(url: string, path: string, body: string, type: string | null = "application/json") {

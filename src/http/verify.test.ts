@@ -2,7 +2,7 @@
 // and the node:http fast path answering byte for byte as the Fastify routes do.
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackUrl, serveFastPath } from "../../test/support/fast-path-server.js";
+import { serveSideBySide } from "../../test/support/fast-path-server.js";
 import type { AssertionVerifier, Verdict } from "../assertions/types.js";
 import { createMetrics } from "../lib/metrics.js";
 import { createRateLimiter } from "../lib/rate-limit.js";
@@ -106,7 +106,6 @@ describe("the node:http fast path", () => {
       rateLimiter: createRateLimiter({ perMinute, clock: { now: () => 0 } }),
       metrics: createMetrics(),
     });
-    await slow.listen({ port: 0, host: "127.0.0.1" });
     const fastMetrics = createMetrics();
     const fastPath = createVerifyFastPath({
       ...deps,
@@ -116,17 +115,7 @@ describe("the node:http fast path", () => {
       closing: () => false,
       logError: () => {},
     });
-    const fast = await serveFastPath(fastPath);
-    return {
-      slowUrl: loopbackUrl(slow.server),
-      fastUrl: fast.url,
-      fallbacks: fast.fallbacks,
-      metrics: fastMetrics,
-      async close() {
-        await slow.close();
-        await fast.close();
-      },
-    };
+    return { ...(await serveSideBySide(slow, fastPath)), metrics: fastMetrics };
   }
 
   const HEADERS = ["content-type", "cache-control", "x-content-type-options", "x-frame-options"];
