@@ -167,25 +167,21 @@ async function measureRun(
     );
     console.log(`  windows, gateway/raw: ${ratios.join(" ")}; bare/raw: ${bareRatios.join(" ")}`);
     const maxBad = gateway.takeFailures() + max.errors;
+    const pace = (url: string) =>
+      runPaced({
+        url,
+        rate: options.pacedRate,
+        durationSec: options.pacedDuration,
+        next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: feed.next() }),
+        good: okay,
+      });
     // The same paced load on the bare server: what the host, the harness and node:http alone add to latency.
-    const barePaced = await runPaced({
-      url: bare.url,
-      rate: options.pacedRate,
-      durationSec: options.pacedDuration,
-      next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: feed.next() }),
-      good: okay,
-    });
+    const barePaced = await pace(bare.url);
     if (barePaced.bad + barePaced.errors > 0)
       throw new Error("bare /verify server: wrong answers when paced");
     await bare.stop();
     const pacedSampler = sampleProcess(server.pid);
-    const paced = await runPaced({
-      url: server.url,
-      rate: options.pacedRate,
-      durationSec: options.pacedDuration,
-      next: () => ({ path: "/verify", headers: { "content-type": JSON_TYPE }, body: feed.next() }),
-      good: okay,
-    });
+    const paced = await pace(server.url);
     const pacedSample = pacedSampler.stop();
     if (!server.alive()) throw new Error(`${server.name} died under load:\n${server.output()}`);
     const record: GatewayRun = {

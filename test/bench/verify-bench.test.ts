@@ -1,6 +1,6 @@
 // The /verify benchmark's own parts: its assertions pass the gateway's verifier (so the bench measures successes),
 // the paced sender charges a stalled server for the requests it held back, and `--only` routes to the right parts.
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runPaced } from "../../bench/paced-load.js";
@@ -58,31 +58,43 @@ describe("runPaced", () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
+  /** Serves `handler` on loopback and sends it `count` paced requests over one second. */
+  async function pace(handler: RequestListener, count: number, good = (_s: number, _b: string) => true) {
+    server = createServer(handler);
+    await new Promise<void>((done) => server?.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    return runPaced({
+      url: `http://127.0.0.1:${port}`,
+      rate: count,
+      durationSec: 1,
+      next: () => ({ path: "/verify", headers: { "content-type": "application/json" }, body: "{}" }),
+      good,
+    });
+  }
+
   it("counts latency from each request's due time, so a server that stalls is charged for the queue", async () => {
     const opened = Date.now();
     // Holds every answer until 300 ms after it started, then answers at once (with a Content-Length, which
     // the generator needs, as every measured server sends).
     const body = '{"status":"okay"}';
-    server = createServer((req, res) => {
-      req.resume();
-      const wait = Math.max(0, opened + 300 - Date.now());
-      setTimeout(
-        () =>
-          res
-            .writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
-            .end(body),
-        wait,
-      );
-    });
-    await new Promise<void>((done) => server?.listen(0, "127.0.0.1", done));
-    const { port } = server.address() as AddressInfo;
-    const result = await runPaced({
-      url: `http://127.0.0.1:${port}`,
-      rate: 200,
-      durationSec: 1,
-      next: () => ({ path: "/verify", headers: { "content-type": "application/json" }, body: "{}" }),
-      good: (status, body) => status === 200 && body.includes("okay"),
-    });
+    const result = await pace(
+      (req, res) => {
+        req.resume();
+        const wait = Math.max(0, opened + 300 - Date.now());
+        setTimeout(
+          () =>
+            res
+              .writeHead(200, {
+                "content-type": "application/json",
+                "content-length": Buffer.byteLength(body),
+              })
+              .end(body),
+          wait,
+        );
+      },
+      200,
+      (status, text) => status === 200 && text.includes("okay"),
+    );
     expect(result).toMatchObject({ sent: 200, completed: 200, bad: 0, errors: 0 });
     // The first requests were due at ~0 ms and answered at ~300 ms; later ones were answered promptly.
     expect(result.maxMs).toBeGreaterThan(250);
@@ -90,19 +102,10 @@ describe("runPaced", () => {
   });
 
   it("counts an answer it cannot frame (no Content-Length) as an error instead of waiting for it", async () => {
-    server = createServer((req, res) => {
+    const result = await pace((req, res) => {
       req.resume();
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"okay"}'); // chunked
-    });
-    await new Promise<void>((done) => server?.listen(0, "127.0.0.1", done));
-    const { port } = server.address() as AddressInfo;
-    const result = await runPaced({
-      url: `http://127.0.0.1:${port}`,
-      rate: 50,
-      durationSec: 1,
-      next: () => ({ path: "/verify", headers: { "content-type": "application/json" }, body: "{}" }),
-      good: () => true,
-    });
+    }, 50);
     expect(result).toMatchObject({ sent: 50, completed: 50, errors: 50 });
   });
 });
