@@ -172,6 +172,8 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
   let applied = 0;
   const latencies: number[] = [];
   const problems: string[] = [];
+  /** Identities behind `problems`. */
+  const troubled = new Set<string>();
   for (const run of runs) {
     const patches = kratos.patches.filter((p) => p.identityId === run.identityId);
     for (const patch of patches) {
@@ -182,6 +184,7 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
       const same = JSON.stringify(patch.before) === JSON.stringify(patch.after);
       if (same || (after !== undefined && DECISIONS.has(after) && before === after)) {
         appliedTwice++;
+        troubled.add(run.identityId);
         problems.push(
           `${run.identityId}: ${same ? "unchanged metadata re-written" : `decision ${after} written again`}`,
         );
@@ -193,6 +196,7 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
     if (final !== run.expected) {
       wrong++;
       if (acked !== undefined) lost++;
+      troubled.add(run.identityId);
       problems.push(
         `${run.identityId} (${run.provider} ${run.script.join("→")}): expected ${run.expected}, Kratos has ${final}${acked === undefined ? " (final callback never acknowledged)" : ""}`,
       );
@@ -203,11 +207,11 @@ function analyse(runs: IdentityRun[], kratos: KratosFake) {
     );
     if (acked !== undefined && reached) latencies.push(Math.max(0, reached.at - acked));
   }
-  return { lost, wrong, unacknowledged, appliedTwice, applied, latencies, problems };
+  return { lost, wrong, unacknowledged, appliedTwice, applied, latencies, problems, troubled };
 }
 
-async function finalLogins(target: string, runs: IdentityRun[]): Promise<string[]> {
-  const wrong: string[] = [];
+async function finalLogins(target: string, runs: IdentityRun[]) {
+  const wrong: { identityId: string; problem: string }[] = [];
   for (const run of runs) {
     const response = await fetch(`${target}/${run.provider}/validate`, {
       method: "POST",
@@ -217,7 +221,10 @@ async function finalLogins(target: string, runs: IdentityRun[]): Promise<string[
     await response.arrayBuffer();
     const allowed = response.status === 200;
     if (allowed === (run.expected === "declined"))
-      wrong.push(`${run.identityId}: login ${response.status} for ${run.expected}`);
+      wrong.push({
+        identityId: run.identityId,
+        problem: `${run.identityId}: login ${response.status} for ${run.expected}`,
+      });
   }
   return wrong;
 }
@@ -321,16 +328,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const totals = await queueTotals(env);
     const sent = workload.runs.flatMap((r) => r.sent);
     const statuses = sent.flatMap((s) => s.statuses);
-    const wrongIds = [
-      ...new Set([...result.problems, ...wrongLogins].map((line) => line.split(/[ :]/, 1)[0] ?? "")),
-    ];
+    const troubled = new Set([...result.troubled, ...wrongLogins.map((w) => w.identityId)]);
     const problems = [
       ...result.problems,
-      ...wrongLogins,
-      ...(await storeStateOf(
-        env,
-        wrongIds.filter((id) => workload.runs.some((r) => r.identityId === id)),
-      )),
+      ...wrongLogins.map((w) => w.problem),
+      ...(await storeStateOf(env, [...troubled])),
       ...replicas.crashes,
     ];
     if (faults.readyDuringOutage.some((status) => status !== 503))
