@@ -141,7 +141,7 @@ function routes(records: RunRecord[], kind?: RouteKind): string[] {
   return [...new Set(records.filter((r) => !kind || r.routeKind === kind).map((r) => r.scenario))];
 }
 
-function pacedP99(runs: RunRecord[]): string {
+function pacedP99Cell(runs: RunRecord[]): string {
   const paced = runs.flatMap((r) => (r.paced ? [r.paced.p99Ms] : []));
   return paced.length > 0 ? ms(median(paced)) : "-";
 }
@@ -158,7 +158,7 @@ export function summaryTable(records: RunRecord[]): string {
         int(median(runs.map((r) => r.load.rps))),
         ms(median(runs.map((r) => r.load.p50Ms))),
         ms(median(runs.map((r) => r.load.p99Ms))),
-        pacedP99(runs),
+        pacedP99Cell(runs),
         (median(runs.map((r) => r.process.peakRss)) / MB).toFixed(1),
         kind === "gateway" ? ratio(records, scenario).toFixed(2) : "",
         String(runs.reduce((n, r) => n + r.bad, 0)),
