@@ -56,13 +56,21 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-export function openConfiguredStore(config: Config, logger: Logger): Store {
+/**
+ * The store as the settings describe it. `checkpointThread: false` for one-shot commands (migrate, status,
+ * replay): they write little, and the writer's own close checkpoints it, so a thread would only cost start-up.
+ */
+export function openConfiguredStore(
+  config: Config,
+  logger: Logger,
+  { checkpointThread = true }: { checkpointThread?: boolean } = {},
+): Store {
   return openStore({
     databaseUrl: config.DATABASE_URL,
     sqlitePath: config.SQLITE_PATH,
     sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     sqliteWalAutocheckpoint: config.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
-    sqliteCheckpointIntervalMs: config.SQLITE_CHECKPOINT_INTERVAL_MS,
+    sqliteCheckpointIntervalMs: checkpointThread ? config.SQLITE_CHECKPOINT_INTERVAL_MS : 0,
     onCheckpointProblem: (problem) =>
       problem === undefined
         ? logger.info("SQLite checkpoints succeed again")

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1; // keeps running
     case "migrate": {
-      const store = openConfiguredStore(config, createLogger(config));
+      const store = openConfiguredStore(config, createLogger(config), { checkpointThread: false });
       try {
         const applied = await store.migrate();
         console.log(applied.length > 0 ? `applied: ${applied.join(", ")}` : "database is up to date");
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Runs an operator command on a migrated database; 1 when it is not migrated yet. */
 async function withMigratedStore(config: Config, work: (store: Store) => Promise<void>): Promise<number> {
-  const store = openConfiguredStore(config, createLogger(config));
+  const store = openConfiguredStore(config, createLogger(config), { checkpointThread: false });
   try {
     const pending = await store.pendingMigrations();
     if (pending.length > 0) {
