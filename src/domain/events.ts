@@ -29,8 +29,9 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
           throw new AppError("not_configured", `${name} callback secret is not configured`);
         throw new AppError("unauthorized", `${name} callback not authenticated (${verdict.reason})`);
       }
-      const { rawBody } = request;
-      const parsed = provider.parseCallback(rawBody);
+      // Decoded once: parsed here, stored as the inbox payload below.
+      const body = request.rawBody.toString("utf8");
+      const parsed = provider.parseCallback(body);
       if (parsed.kind === "ignored") return { outcome: "ignored", eventName: parsed.eventName };
       const stored = await store.addInboxEvent(
         {
@@ -38,7 +39,7 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
           dedupeKey: parsed.dedupeKey,
           eventName: parsed.eventName,
           sessionId: parsed.sessionId,
-          payload: rawBody.toString("utf8"),
+          payload: body,
         },
         now,
       );

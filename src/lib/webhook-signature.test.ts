@@ -13,7 +13,7 @@ const OLD = "fba046377bd381cdea78ee0ecf3d9f0067e83145f6a0fbd7e40bc9eab2ea3bfd";
 const persona: SignatureScheme = {
   header: SIGNATURE_HEADER,
   parse: parseSignatureHeader,
-  signedContent: (raw, c) => Buffer.concat([Buffer.from(`${c.timestamp}.`), raw]),
+  signedPrefix: (c) => `${c.timestamp}.`,
   toleranceSeconds: 48 * 3600,
 };
 const at = (seconds: number) => seconds * 1000;

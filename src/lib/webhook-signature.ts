@@ -13,8 +13,8 @@ export interface SignatureScheme {
   header: string;
   /** Splits the header into candidates; null when it is malformed. */
   parse(value: string): SignatureCandidate[] | null;
-  /** The bytes the sender signed. */
-  signedContent(rawBody: Buffer, candidate: SignatureCandidate): Buffer;
+  /** What the sender signed before the raw body (Persona: `<t>.`); the body alone when absent. */
+  signedPrefix?(candidate: SignatureCandidate): string;
   /** Maximum age (and future skew) of a timestamp; only for schemes with timestamps. */
   toleranceSeconds?: number;
 }
@@ -49,9 +49,11 @@ export function verifySignature(
     if (scheme.toleranceSeconds === undefined) wellFormed++;
     fresh++;
     const expected = Buffer.from(candidate.signature, "hex");
-    const content = scheme.signedContent(rawBody, candidate);
+    const prefix = scheme.signedPrefix?.(candidate);
     for (const secret of secrets) {
-      const actual = createHmac("sha256", secret).update(content).digest();
+      const hmac = createHmac("sha256", secret);
+      if (prefix !== undefined) hmac.update(prefix);
+      const actual = hmac.update(rawBody).digest();
       if (timingSafeEqual(actual, expected)) return { ok: true };
     }
   }

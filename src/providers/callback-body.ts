@@ -3,14 +3,10 @@ import type { z } from "zod";
 import { AppError } from "../lib/errors.js";
 import { parseInput } from "../lib/validation.js";
 
-export function parseCallbackBody<S extends z.ZodType>(
-  rawBody: Buffer,
-  schema: S,
-  what: string,
-): z.output<S> {
+export function parseCallbackBody<S extends z.ZodType>(body: string, schema: S, what: string): z.output<S> {
   let json: unknown;
   try {
-    json = JSON.parse(rawBody.toString("utf8"));
+    json = JSON.parse(body);
   } catch {
     throw new AppError("invalid_request", "Body is not valid JSON");
   }

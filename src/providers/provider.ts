@@ -74,8 +74,8 @@ export interface IdvProvider {
   fetchResult(sessionId: string): Promise<ProviderResult>;
   /** Prepares the user's way back into the flow, resuming an expired session; returns the state it left. */
   startOffer(current: ProviderResult): Promise<{ offer: StartOffer; result: ProviderResult }>;
-  /** Reads an authenticated body; throws AppError("invalid_request") naming what is wrong. */
-  parseCallback(rawBody: Buffer): ParsedCallback;
+  /** Reads an authenticated body (decoded as UTF-8); throws AppError("invalid_request") naming what is wrong. */
+  parseCallback(body: string): ParsedCallback;
   /** The provider's record for Kratos metadata, in the provider's own vocabulary. */
   describe(record: ProviderRecord): Record<string, unknown>;
 }

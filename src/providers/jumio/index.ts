@@ -76,7 +76,6 @@ export function createJumioProvider(
   const signature: SignatureScheme = {
     header: settings.signatureHeader,
     parse: parseSignatureHeader,
-    signedContent: (rawBody) => rawBody,
   };
 
   const accountRequest = (identityId: string) => ({
@@ -207,8 +206,8 @@ export function createJumioProvider(
       return created(answerOf(accountAnswer, body, "account answer"), current.identityId);
     },
 
-    parseCallback(rawBody) {
-      const callback = parseCallbackBody(rawBody, callbackBody, "a Jumio callback");
+    parseCallback(body) {
+      const callback = parseCallbackBody(body, callbackBody, "a Jumio callback");
       const { workflowExecution: execution, account, callbackSentAt } = callback;
       const eventName = `workflow-execution.${execution.status.toLowerCase()}`;
       if (execution.definitionKey !== String(settings.workflowKey)) {

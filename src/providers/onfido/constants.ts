@@ -47,7 +47,6 @@ const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 export const SIGNATURE_SCHEME: SignatureScheme = {
   header: SIGNATURE_HEADER,
   parse: (value) => (HEX_DIGEST.test(value) ? [{ signature: value.toLowerCase() }] : null),
-  signedContent: (rawBody) => rawBody,
 };
 
 /** Characters Onfido refuses in names (applicant `first_name` / `last_name` pattern `^[^!#$%*=<>;{}"]*$`). */

@@ -136,8 +136,8 @@ export function createOnfidoProvider(settings: OnfidoSettings, fetchImpl?: Fetch
       return { offer, result: toResult(run) };
     },
 
-    parseCallback(rawBody) {
-      const event = parseCallbackBody(rawBody, webhookEvent, "an Onfido webhook event");
+    parseCallback(body) {
+      const event = parseCallbackBody(body, webhookEvent, "an Onfido webhook event");
       const { resource_type: resource, action, object } = event.payload;
       if (resource !== WORKFLOW_RUN) {
         return { kind: "ignored", eventName: action, reason: `not a workflow run event (${resource})` };

@@ -46,7 +46,7 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
   const signature: SignatureScheme = {
     header: SIGNATURE_HEADER,
     parse: parseSignatureHeader,
-    signedContent: (rawBody, candidate) => Buffer.concat([Buffer.from(`${candidate.timestamp}.`), rawBody]),
+    signedPrefix: (candidate) => `${candidate.timestamp}.`,
     toleranceSeconds: settings.toleranceSeconds,
   };
 
@@ -113,8 +113,8 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
       return { offer, result };
     },
 
-    parseCallback(rawBody) {
-      const event = parseCallbackBody(rawBody, webhookEvent, "a Persona webhook event");
+    parseCallback(body) {
+      const event = parseCallbackBody(body, webhookEvent, "a Persona webhook event");
       const { id, attributes } = event.data;
       const subject = attributes.payload.data;
       if (!attributes.name.startsWith("inquiry.") || subject.type !== "inquiry") {

@@ -125,15 +125,13 @@ describe("Persona provider", () => {
   it("parses inquiry events and ignores everything else", () => {
     const provider = createPersonaProvider(settings());
     const event = (name: string, type = "inquiry") =>
-      Buffer.from(
-        JSON.stringify({
-          data: {
-            type: "event",
-            id: "evt_abc123",
-            attributes: { name, payload: { data: { type, id: "inq_1" } } },
-          },
-        }),
-      );
+      JSON.stringify({
+        data: {
+          type: "event",
+          id: "evt_abc123",
+          attributes: { name, payload: { data: { type, id: "inq_1" } } },
+        },
+      });
     expect(provider.parseCallback(event("inquiry.approved"))).toEqual({
       kind: "event",
       dedupeKey: "evt_abc123",
@@ -143,6 +141,6 @@ describe("Persona provider", () => {
     expect(provider.parseCallback(event("verification.passed", "verification/government-id"))).toMatchObject({
       kind: "ignored",
     });
-    expect(() => provider.parseCallback(Buffer.from("[]"))).toThrow(AppError);
+    expect(() => provider.parseCallback("[]")).toThrow(AppError);
   });
 });
