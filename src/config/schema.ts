@@ -148,7 +148,13 @@ export const configSchema = z.object({
     .string()
     .optional()
     .describe("Persona API key (`persona_sandbox_…` / `persona_production_…`)."),
-  PERSONA_TEMPLATE_ID: z.string().optional().describe("Persona inquiry template id (`itmpl_…`)."),
+  PERSONA_TEMPLATE_ID: z
+    .string()
+    .regex(/^(itmpl|itmplv|tmpl)_\w+$/, "must be a Persona template id (itmpl_…, itmplv_… or tmpl_…)")
+    .optional()
+    .describe(
+      "Persona inquiry template (`itmpl_…`), template version (`itmplv_…`) or legacy template (`tmpl_…`) id.",
+    ),
   PERSONA_WEBHOOK_SECRET: list("").describe(
     "Persona webhook secret(s) (`wbhsec_…`); comma-separated to accept several while you rotate.",
   ),
@@ -164,6 +170,9 @@ export const configSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .default("2023-01-05")
     .describe("`Persona-Version` header sent with every API call."),
+  PERSONA_ACCEPT_UNKNOWN_INQUIRIES: bool(false).describe(
+    "Also record inquiries the gateway did not create, when they come from `PERSONA_TEMPLATE_ID` and their reference id is a Kratos identity id (your app starts Persona's flow itself). Off by default: anyone who knows the template id can start an inquiry in the browser with another user's reference id.",
+  ),
   PERSONA_SIGNATURE_TOLERANCE_SECONDS: int(172800, 1).describe(
     "Accepted age of a Persona-Signature timestamp (default 48 h: Persona retries for ~33 h).",
   ),

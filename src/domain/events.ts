@@ -51,7 +51,7 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
       const provider = providerOf(row.provider);
       if (!provider) throw new AppError("not_configured", `Provider ${row.provider} is not configured`);
       const result = await provider.fetchResult(row.session_id);
-      const verification = await results.locate(provider.name, result);
+      const verification = await results.locate(provider, result);
       if (!verification) return "unmatched";
       const { applied } = await results.record(verification.id, result);
       return applied ? "recorded" : "stale";

@@ -1,5 +1,5 @@
 // Applying provider results: monotonic status, the login gate's row, and the Kratos mirror, in one transaction.
-import type { ProviderName, ProviderResult } from "../providers/provider.js";
+import type { IdvProvider, ProviderResult } from "../providers/provider.js";
 import type { VerificationRow } from "../store/index.js";
 import { type DomainDeps, OUTBOX } from "./deps.js";
 import { DECISION_STATUSES, isFinal, isNormalizedStatus, supersedes } from "./status.js";
@@ -63,19 +63,20 @@ export function createResultRecorder(deps: DomainDeps) {
   }
 
   /**
-   * Finds the verification a provider session belongs to: by session id, else the identity's open
-   * verification still waiting for its session, else a new record for a session started elsewhere.
+   * Finds the verification a provider session belongs to: by session id; else, for providers that adopt
+   * sessions they did not start (IdvProvider.adoptsUnknownSessions), the identity's open verification still
+   * waiting for its session, else a new record for a session started elsewhere.
    * An unknown session's progress without a decision is not recorded while the identity has a live
    * session with the provider: it is one the gateway replaced (Jumio restarts a flow with a new workflow
    * execution), and its "expired" must not shadow the live one.
    */
   async function locate(
-    provider: ProviderName,
+    { name: provider, adoptsUnknownSessions }: Pick<IdvProvider, "name" | "adoptsUnknownSessions">,
     result: ProviderResult,
   ): Promise<VerificationRow | undefined> {
     const known = await store.verifications.findBySession(provider, result.sessionId);
     if (known) return known;
-    if (!result.identityId || !isUuid(result.identityId)) return undefined;
+    if (!adoptsUnknownSessions || !result.identityId || !isUuid(result.identityId)) return undefined;
     const open = await store.verifications.findOpen(result.identityId, provider, "registration");
     if (open && open.session_id === null) return open;
     if (open && !DECISION_STATUSES.includes(result.status)) return undefined;

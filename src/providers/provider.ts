@@ -68,6 +68,12 @@ export interface KratosMetadataLocation {
 export interface IdvProvider {
   readonly name: ProviderName;
   readonly metadata: KratosMetadataLocation;
+  /**
+   * Whether a session the gateway holds no record of may be recorded for the identity it names. Onfido and
+   * Jumio name an identity only on sessions made with the gateway's own API credentials; a Persona inquiry
+   * can be started from the browser with a public template id and any reference id, so only by opt-in.
+   */
+  readonly adoptsUnknownSessions: boolean;
   /** Uses the shared verifiers in src/lib; answers why a callback is refused. */
   authenticateCallback(request: CallbackRequest, nowMs: number): SignatureVerdict;
   createSession(subject: Subject, idempotencyKey: string): Promise<SessionCreated>;

@@ -1,7 +1,14 @@
 // The whole Persona journey over real sockets: registration → inquiry → signed callback → Kratos metadata → login gate.
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { describeEachDatabase } from "../support/databases.js";
-import { eventually, type Harness, PUBLIC_URL, startHarness } from "../support/harness.js";
+import {
+  eventually,
+  type Harness,
+  PERSONA_KEY,
+  PERSONA_TEMPLATE,
+  PUBLIC_URL,
+  startHarness,
+} from "../support/harness.js";
 import { expectedBlockBody } from "../support/kratos-messages.js";
 
 describeEachDatabase("Persona end to end", (kind) => {
@@ -104,5 +111,46 @@ describeEachDatabase("Persona end to end", (kind) => {
     await h.initiate(identity.id);
     await h.drain();
     expect((await h.validate(identity.id)).status).toBe(200);
+  });
+
+  it("records an inquiry it did not create only when told to, and only from its own template", async () => {
+    // Anyone who knows the (public) template id can start an inquiry in the browser with any reference id.
+    const foreignInquiry = async (harness: Harness, referenceId: string, template = PERSONA_TEMPLATE) => {
+      const answer = await fetch(`${harness.persona.baseUrl}/inquiries`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${PERSONA_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          data: { attributes: { "inquiry-template-id": template, "reference-id": referenceId } },
+        }),
+      });
+      const id = ((await answer.json()) as { data: { id: string } }).data.id;
+      expect(await harness.persona.setStatus(id, "declined")?.done).toBe("delivered");
+      await harness.drain();
+    };
+    const victim = h.kratos.createIdentity({ email: "victim@example.com" });
+    h.kratos.createSession(victim.id);
+    await h.initiate(victim.id);
+    await h.drain();
+    await foreignInquiry(h, victim.id);
+    expect((await h.validate(victim.id)).status).toBe(200);
+    expect(h.kratos.sessionRevocations).toEqual([]);
+    expect(h.kratos.identities.get(victim.id)?.metadata_admin).toMatchObject({
+      persona: { status: "created" },
+    });
+
+    const adopting = await startHarness(kind, { env: { PERSONA_ACCEPT_UNKNOWN_INQUIRIES: "true" } });
+    try {
+      const other = adopting.kratos.createIdentity({ email: "other-template@example.com" });
+      await foreignInquiry(adopting, other.id, "itmpl_SomeoneElsesTemplate00");
+      expect((await adopting.validate(other.id)).status).toBe(200);
+      const user = adopting.kratos.createIdentity({ email: "own-app@example.com" });
+      await foreignInquiry(adopting, user.id);
+      expect((await adopting.validate(user.id)).status).toBe(403);
+      expect(adopting.kratos.identities.get(user.id)?.metadata_admin).toMatchObject({
+        persona: { status: "declined" },
+      });
+    } finally {
+      await adopting.close();
+    }
   });
 });

@@ -145,6 +145,7 @@ export function createJumioProvider(
   return {
     name: JUMIO,
     metadata: { bag: "metadata_public", key: JUMIO },
+    adoptsUnknownSessions: true,
 
     authenticateCallback(request, nowMs) {
       if (allowlist && !allowlist.allows(request.sourceIp)) return { ok: false, reason: "forbidden_source" };

@@ -90,6 +90,7 @@ export function createOnfidoProvider(settings: OnfidoSettings, fetchImpl?: Fetch
   return {
     name: ONFIDO,
     metadata: { bag: "metadata_public", key: "onfido" },
+    adoptsUnknownSessions: true,
 
     authenticateCallback(request, nowMs) {
       return verifySignature(

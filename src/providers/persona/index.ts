@@ -43,6 +43,8 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     return parsed.data;
   }
 
+  const toResult = (document: InquiryDocument) => resultOf(document, settings.templateId);
+
   const signature: SignatureScheme = {
     header: SIGNATURE_HEADER,
     parse: parseSignatureHeader,
@@ -55,6 +57,7 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
   return {
     name: PERSONA,
     metadata: { bag: "metadata_admin", key: "persona" },
+    adoptsUnknownSessions: settings.acceptUnknownInquiries,
 
     authenticateCallback(request, nowMs) {
       return verifySignature(
@@ -77,7 +80,7 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
         {
           data: {
             attributes: {
-              "inquiry-template-id": settings.templateId,
+              [templateAttribute(settings.templateId)]: settings.templateId,
               "reference-id": subject.identityId,
               ...(Object.keys(fields).length > 0 ? { fields } : {}),
             },
@@ -143,7 +146,28 @@ function millis(value: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-function toResult(document: InquiryDocument): ProviderResult {
+/** The create attribute that names the template, by the kind of id (providers.md: exactly one is required). */
+function templateAttribute(templateId: string) {
+  if (templateId.startsWith("itmplv_")) return "inquiry-template-version-id";
+  if (templateId.startsWith("tmpl_")) return "template-id";
+  return "inquiry-template-id";
+}
+
+/** Whether the inquiry was created from `templateId` (a template, a legacy template or a template version). */
+function fromTemplate(document: InquiryDocument, templateId: string): boolean {
+  const relationships = document.data.relationships;
+  return [
+    relationships?.["inquiry-template"],
+    relationships?.["inquiry-template-version"],
+    relationships?.template,
+  ].some((relation) => relation?.data?.id === templateId);
+}
+
+/**
+ * The inquiry as a ProviderResult. Its reference id names the identity only when the inquiry comes from the
+ * configured template: another template in the same Persona environment belongs to another integration.
+ */
+function resultOf(document: InquiryDocument, templateId: string): ProviderResult {
   const { id, attributes } = document.data;
   const raw = attributes.status;
   const status = STATUS_MAP[raw] ?? UNKNOWN_STATUS;
@@ -160,7 +184,7 @@ function toResult(document: InquiryDocument): ProviderResult {
     status,
     version: times.length > 0 ? Math.max(...times) : 0,
     decidedAt: decided ? (statusTime ?? millis(attributes["updated-at"])) : null,
-    identityId: attributes["reference-id"] ?? null,
+    identityId: fromTemplate(document, templateId) ? (attributes["reference-id"] ?? null) : null,
     verificationUrl: `${HOSTED_FLOW_URL}?inquiry-id=${encodeURIComponent(id)}`,
     details: {},
   };
@@ -178,6 +202,7 @@ export const configurePersona: ProviderFactory = ({ config, fetch }) => {
       apiKey: config.PERSONA_API_KEY,
       templateId: config.PERSONA_TEMPLATE_ID,
       webhookSecrets: config.PERSONA_WEBHOOK_SECRET,
+      acceptUnknownInquiries: config.PERSONA_ACCEPT_UNKNOWN_INQUIRIES,
       inquiryType: config.PERSONA_INQUIRY_TYPE,
       apiBase: config.PERSONA_API_BASE,
       apiVersion: config.PERSONA_API_VERSION,

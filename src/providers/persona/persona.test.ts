@@ -13,6 +13,7 @@ describe("Persona provider", () => {
     apiKey: "persona_sandbox_unit",
     templateId: "itmpl_UnitTemplate0000000000",
     webhookSecrets: ["wbhsec_unit"],
+    acceptUnknownInquiries: false,
     inquiryType: "hosted-embedded",
     apiBase: sim.baseUrl,
     apiVersion: "2023-01-05",
@@ -58,6 +59,26 @@ describe("Persona provider", () => {
       "idem-1",
     );
     expect(again.sessionId).toBe(result.sessionId);
+  });
+
+  it("names the template with the attribute its kind needs, and the identity only on its own template", async () => {
+    const kinds = {
+      itmpl_UnitTemplate0000000000: "inquiry-template-id",
+      itmplv_UnitVersion000000000: "inquiry-template-version-id",
+      tmpl_UnitLegacy0000000000000: "template-id",
+    };
+    for (const [templateId, attribute] of Object.entries(kinds)) {
+      const provider = createPersonaProvider(settings({ templateId }));
+      const { result } = await provider.createSession({ identityId: IDENTITY }, `idem-${templateId}`);
+      const request = sim.requests.filter((r) => r.method === "POST" && r.path.endsWith("/inquiries")).at(-1);
+      expect(request?.body, templateId).toEqual({
+        data: { attributes: { [attribute]: templateId, "reference-id": IDENTITY } },
+      });
+      expect(result.identityId, templateId).toBe(IDENTITY);
+      expect((await provider.fetchResult(result.sessionId)).identityId, templateId).toBe(IDENTITY);
+      const elsewhere = createPersonaProvider(settings({ templateId: "itmpl_AnotherIntegration000" }));
+      expect((await elsewhere.fetchResult(result.sessionId)).identityId, templateId).toBeNull();
+    }
   });
 
   it("maps every Persona inquiry status to the normalized vocabulary, dating decisions", async () => {

@@ -5,6 +5,8 @@ export interface PersonaSettings {
   apiKey: string;
   templateId: string;
   webhookSecrets: readonly string[];
+  /** Record results of inquiries the gateway did not create (your app starts Persona's flow itself). */
+  acceptUnknownInquiries: boolean;
   inquiryType: "hosted" | "embedded" | "hosted-embedded";
   apiBase: string;
   apiVersion: string;
@@ -13,6 +15,12 @@ export interface PersonaSettings {
 }
 
 const timestamp = z.string().nullish();
+
+/** A JSON:API to-one relationship: `{data: {type, id}}`, or `{data: null}` when unset. */
+const relation = z
+  .object({ data: z.object({ id: z.string() }).passthrough().nullish() })
+  .passthrough()
+  .nullish();
 
 /** An inquiry resource as GET /inquiries/{id} answers it (kebab-case inflection, which we request). */
 export const inquiryResource = z.object({
@@ -33,6 +41,15 @@ export const inquiryResource = z.object({
       "redacted-at": timestamp,
     })
     .passthrough(),
+  /** Which template the inquiry was created from (one of the three, depending on the template's kind). */
+  relationships: z
+    .object({
+      "inquiry-template": relation,
+      "inquiry-template-version": relation,
+      template: relation,
+    })
+    .passthrough()
+    .nullish(),
 });
 export type InquiryResource = z.infer<typeof inquiryResource>;
 
