@@ -185,7 +185,32 @@ describeEachDatabase("bad input", (kind) => {
     const missing = await h.request("POST", "/persona/callback", { body: noId, headers: signed(noId) });
     expect(missing.status).toBe(400);
     expect(missing.json).toMatchObject({ details: [{ field: "data.id" }] });
+    const noInquiry = JSON.stringify({
+      data: {
+        type: "event",
+        id: "evt_noinquiry000000000000",
+        attributes: { name: "inquiry.approved", payload: {} },
+      },
+    });
+    const noSubject = await h.request("POST", "/persona/callback", {
+      body: noInquiry,
+      headers: signed(noInquiry),
+    });
+    expect(noSubject.status).toBe(400);
+    expect(noSubject.json).toMatchObject({ details: [{ field: "data.attributes.payload.data" }] });
     const before = await count("inbox");
+    // Payloads of events the gateway does not act on are not read: an unfamiliar one is still acknowledged.
+    for (const payload of [{}, { data: null }, { data: { id: "x".repeat(500) } }]) {
+      const body = JSON.stringify({
+        data: {
+          type: "event",
+          id: "evt_redacted00000000000000",
+          attributes: { name: "account.redacted", payload },
+        },
+      });
+      const answer = await h.request("POST", "/persona/callback", { body, headers: signed(body) });
+      expect(answer.json, JSON.stringify(payload)).toEqual({ received: true, outcome: "ignored" });
+    }
     for (const name of [
       "account.created",
       "verification.passed",

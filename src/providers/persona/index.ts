@@ -117,13 +117,10 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     },
 
     parseCallback(body) {
-      const event = parseCallbackBody(body, webhookEvent, "a Persona webhook event");
-      const { id, attributes } = event.data;
-      const subject = attributes.payload.data;
-      if (!attributes.name.startsWith("inquiry.") || subject.type !== "inquiry") {
-        return { kind: "ignored", eventName: attributes.name, reason: "not an inquiry event" };
-      }
-      return { kind: "event", dedupeKey: id, eventName: attributes.name, sessionId: subject.id };
+      const { id, name, subject } = parseCallbackBody(body, webhookEvent, "a Persona webhook event");
+      if (subject?.type !== "inquiry")
+        return { kind: "ignored", eventName: name, reason: "not an inquiry event" };
+      return { kind: "event", dedupeKey: id, eventName: name, sessionId: subject.id };
     },
 
     describe(record) {
