@@ -69,12 +69,7 @@ export function seedIdentities(sqlitePath: string, count: number, random: () => 
 export function blockBody(status: string): string {
   const defaults = configSchema.parse({});
   return kratosBlockBody(
-    {
-      blockStatuses: new Set(defaults.LOGIN_BLOCK_STATUSES),
-      failOpen: defaults.LOGIN_FAIL_OPEN,
-      message: defaults.LOGIN_BLOCK_MESSAGE,
-      messageId: defaults.LOGIN_BLOCK_MESSAGE_ID,
-    },
+    { id: defaults.LOGIN_BLOCK_MESSAGE_ID, text: defaults.LOGIN_BLOCK_MESSAGE },
     "identity_verification_blocked",
     status,
   );

@@ -168,8 +168,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     {
       blockStatuses: new Set(config.LOGIN_BLOCK_STATUSES),
       failOpen: config.LOGIN_FAIL_OPEN,
-      message: config.LOGIN_BLOCK_MESSAGE,
-      messageId: config.LOGIN_BLOCK_MESSAGE_ID,
+      blocked: { id: config.LOGIN_BLOCK_MESSAGE_ID, text: config.LOGIN_BLOCK_MESSAGE },
+      unavailable: { id: config.LOGIN_UNAVAILABLE_MESSAGE_ID, text: config.LOGIN_UNAVAILABLE_MESSAGE },
+      readTimeoutMs: config.LOGIN_GATE_TIMEOUT_MS,
     },
     store.readGate,
   );

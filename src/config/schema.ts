@@ -21,6 +21,13 @@ const list = (def: string) =>
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
+/** A Kratos UI message id of our own: outside Kratos' catalogue, so UIs show our text rather than theirs. */
+const messageId = (def: number) =>
+  int(def, 1).refine(
+    (v) => v < 1000000 || v > 5000003,
+    "must lie outside Kratos' message catalogue (1000000-5000003)",
+  );
+
 // `host` or `host:port`, lower-case: how BrowserID names issuers and how the issuer fetcher matches hosts.
 const HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/;
 const hostList = (def = "") =>
@@ -106,6 +113,9 @@ export const configSchema = z.object({
   LOGIN_FAIL_OPEN: bool(false).describe(
     "When the store cannot be read during /validate: `false` blocks the login (fail closed), `true` allows it.",
   ),
+  LOGIN_GATE_TIMEOUT_MS: int(2000, 1).describe(
+    "PostgreSQL: how long /validate waits for an identity's status before treating the store as unavailable (then `LOGIN_FAIL_OPEN` decides). SQLite reads do not wait.",
+  ),
   LOGIN_GATE_CACHE_SIZE: int(100_000, 0).describe(
     "SQLite: identity statuses /validate keeps in memory (oldest out first; 0 = read the database on every login). Exact: this process's writes update it, and another process's commits clear it from the next event-loop turn. PostgreSQL: not used.",
   ),
@@ -113,9 +123,16 @@ export const configSchema = z.object({
     .string()
     .default("Your identity verification was not successful. Please contact support.")
     .describe("Text Kratos shows when login is blocked."),
-  LOGIN_BLOCK_MESSAGE_ID: int(9000001, 1)
-    .refine((v) => v < 1000000 || v > 5000003, "must lie outside Kratos' message catalogue (1000000-5000003)")
-    .describe("Message id for the block message; outside Kratos' own catalogue so UIs show our text."),
+  LOGIN_BLOCK_MESSAGE_ID: messageId(9000001).describe(
+    "Message id for the block message; outside Kratos' own catalogue so UIs show our text.",
+  ),
+  LOGIN_UNAVAILABLE_MESSAGE: z
+    .string()
+    .default("Identity verification cannot be checked right now. Please try again in a few minutes.")
+    .describe(
+      "Text Kratos shows when login is blocked because the gateway cannot read its store (fail closed).",
+    ),
+  LOGIN_UNAVAILABLE_MESSAGE_ID: messageId(9000002).describe("Message id for that text."),
   REVOKE_SESSIONS_ON_DECLINE: bool(true).describe(
     "When a verification is declined, revoke all of the identity's Kratos sessions.",
   ),

@@ -5,8 +5,9 @@ import { createLoginGate, type LoginPolicy } from "./login-gate.js";
 const policy = (over: Partial<LoginPolicy> = {}): LoginPolicy => ({
   blockStatuses: new Set(["declined"]),
   failOpen: false,
-  message: "Verification failed.",
-  messageId: 9000001,
+  blocked: { id: 9000001, text: "Verification failed." },
+  unavailable: { id: 9000002, text: "Try again later." },
+  readTimeoutMs: 1000,
   ...over,
 });
 const statuses: Record<string, string> = { approved: "approved", declined: "declined", review: "review" };
@@ -61,10 +62,28 @@ describe("login gate", () => {
     expect((await gate("nobody")).allow).toBe(false);
   });
 
+  it("counts a read that hangs past its time as the store being unavailable", async () => {
+    const hung = () => new Promise<string | undefined>(() => {});
+    expect(await createLoginGate(policy({ readTimeoutMs: 50 }), hung)("approved")).toMatchObject({
+      allow: false,
+      reason: "store_unavailable",
+    });
+    expect(await createLoginGate(policy({ readTimeoutMs: 50, failOpen: true }), hung)("approved")).toEqual({
+      allow: true,
+      status: "unknown",
+    });
+  });
+
   it("fails closed when the store cannot be read, or open when configured so", async () => {
     const closed = await createLoginGate(policy(), broken)("approved");
     expect(closed).toMatchObject({ allow: false, reason: "store_unavailable" });
-    if (!closed.allow) expect(closed.body).toContain("identity_verification_unavailable");
+    if (!closed.allow)
+      expect(JSON.parse(closed.body).messages[0].messages[0]).toEqual({
+        id: 9000002,
+        text: "Try again later.",
+        type: "error",
+        context: { reason: "identity_verification_unavailable", status: "unknown" },
+      });
     expect(await createLoginGate(policy({ failOpen: true }), broken)("approved")).toEqual({
       allow: true,
       status: "unknown",

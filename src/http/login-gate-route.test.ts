@@ -43,7 +43,13 @@ describe("login gate route headers", () => {
 
   beforeAll(async () => {
     const gate = createLoginGate(
-      { blockStatuses: new Set(["declined"]), failOpen: false, message: "Blocked.", messageId: 9000001 },
+      {
+        blockStatuses: new Set(["declined"]),
+        failOpen: false,
+        blocked: { id: 9000001, text: "Blocked." },
+        unavailable: { id: 9000002, text: "Try again later." },
+        readTimeoutMs: 1000,
+      },
       (id) => (id === DECLINED ? "declined" : "approved"),
     );
     const route = createLoginGateRoute({

@@ -174,6 +174,8 @@ function openPostgres(url: string, options: DatabaseOptions): OpenDatabase {
     connectionString: url,
     max: options.poolSize,
     connectionTimeoutMillis: 5000,
+    // TCP keep-alive: a connection whose server vanished (no FIN, e.g. a failed-over host) is found and dropped.
+    keepAlive: true,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   // Idle clients die when PostgreSQL restarts; the pool replaces them on the next query.
