@@ -176,7 +176,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   );
   const worker = createWorker(
     store,
-    createWorkerHandlers(events, sync, initiation),
+    createWorkerHandlers(events, sync, initiation, config.RECONCILE_MAX_AGE_SECONDS * 1000),
     {
       pollMs: config.WORKER_POLL_MS,
       batchSize: config.WORKER_BATCH_SIZE,

@@ -152,7 +152,10 @@ export const configSchema = z.object({
     "A verification left in a non-final state this long is re-read from its provider.",
   ),
   RECONCILE_INTERVAL_SECONDS: int(300, 1).describe(
-    "How often the reconciler runs (and minimum time between two re-reads of one verification).",
+    "How often the reconciler runs. One verification is re-read at most once per `RECONCILE_AFTER_SECONDS`.",
+  ),
+  RECONCILE_MAX_AGE_SECONDS: int(30 * 24 * 3600, 0).describe(
+    "Verifications opened longer ago than this are no longer re-read (callbacks still apply); 0 = no limit. Keeps inquiries that stay `completed` or in review for good from being re-read every hour forever.",
   ),
   SHUTDOWN_TIMEOUT_MS: int(10000, 1).describe(
     "Grace period to finish claimed work on SIGTERM before releasing it.",
@@ -187,6 +190,9 @@ export const configSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .default("2023-01-05")
     .describe("`Persona-Version` header sent with every API call."),
+  PERSONA_COMPLETED_IS_APPROVED: bool(false).describe(
+    "Treat a `completed` inquiry (every required verification passed) as approved. Set it for templates without a decision workflow, where inquiries stay `completed`; leave it off when a workflow approves or declines them. A later decline still wins.",
+  ),
   PERSONA_ACCEPT_UNKNOWN_INQUIRIES: bool(false).describe(
     "Also record inquiries the gateway did not create, when they come from `PERSONA_TEMPLATE_ID` and their reference id is a Kratos identity id (your app starts Persona's flow itself). Off by default: anyone who knows the template id can start an inquiry in the browser with another user's reference id.",
   ),

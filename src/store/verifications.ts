@@ -90,11 +90,13 @@ export function createVerificationRepository(db: Kysely<Database>) {
         .execute();
     },
     /** Open verifications whose provider owes an outcome, not touched or re-read for `olderThan`. */
-    listStale: (statuses: readonly string[], olderThan: number, limit: number) =>
+    /** Verifications in `statuses`, opened at or after `openedSince`, untouched and unreconciled since `olderThan`. */
+    listStale: (statuses: readonly string[], olderThan: number, openedSince: number, limit: number) =>
       base()
         .where("status", "in", statuses)
         .where("session_id", "is not", null)
         .where("updated_at", "<", olderThan)
+        .where("created_at", ">=", openedSince)
         .where((eb) => eb.or([eb("reconciled_at", "is", null), eb("reconciled_at", "<", olderThan)]))
         .orderBy("updated_at")
         .limit(limit)

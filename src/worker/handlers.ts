@@ -11,10 +11,11 @@ export function createWorkerHandlers(
   events: EventProcessing,
   sync: IdentitySync,
   initiation: Initiation,
+  reconcileMaxAgeMs: number,
 ): WorkerHandlers {
   return {
     inbox: (row) => events.process(row),
-    reconcile: (ageMs) => events.reconcile(ageMs),
+    reconcile: (ageMs) => events.reconcile(ageMs, reconcileMaxAgeMs),
     async outbox(row: OutboxRow) {
       switch (row.kind) {
         case OUTBOX.syncIdentity:

@@ -43,7 +43,7 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     return parsed.data;
   }
 
-  const toResult = (document: InquiryDocument) => resultOf(document, settings.templateId);
+  const toResult = (document: InquiryDocument) => resultOf(document, settings);
 
   const signature: SignatureScheme = {
     header: SIGNATURE_HEADER,
@@ -164,10 +164,14 @@ function fromTemplate(document: InquiryDocument, templateId: string): boolean {
  * The inquiry as a ProviderResult. Its reference id names the identity only when the inquiry comes from the
  * configured template: another template in the same Persona environment belongs to another integration.
  */
-function resultOf(document: InquiryDocument, templateId: string): ProviderResult {
+function resultOf(
+  document: InquiryDocument,
+  { templateId, completedIsApproved }: Pick<PersonaSettings, "templateId" | "completedIsApproved">,
+): ProviderResult {
   const { id, attributes } = document.data;
   const raw = attributes.status;
-  const status = STATUS_MAP[raw] ?? UNKNOWN_STATUS;
+  const status =
+    raw === "completed" && completedIsApproved ? "approved" : (STATUS_MAP[raw] ?? UNKNOWN_STATUS);
   const statusKey = STATUS_TIMESTAMP[raw.replace("-", "_")];
   const statusTime = statusKey ? millis(attributes[statusKey] as string | null | undefined) : null;
   const times = [millis(attributes["updated-at"]), statusTime, millis(attributes["created-at"])].filter(
@@ -200,6 +204,7 @@ export const configurePersona: ProviderFactory = ({ config, fetch }) => {
       templateId: config.PERSONA_TEMPLATE_ID,
       webhookSecrets: config.PERSONA_WEBHOOK_SECRET,
       acceptUnknownInquiries: config.PERSONA_ACCEPT_UNKNOWN_INQUIRIES,
+      completedIsApproved: config.PERSONA_COMPLETED_IS_APPROVED,
       inquiryType: config.PERSONA_INQUIRY_TYPE,
       apiBase: config.PERSONA_API_BASE,
       apiVersion: config.PERSONA_API_VERSION,

@@ -14,6 +14,7 @@ describe("Persona provider", () => {
     templateId: "itmpl_UnitTemplate0000000000",
     webhookSecrets: ["wbhsec_unit"],
     acceptUnknownInquiries: false,
+    completedIsApproved: false,
     inquiryType: "hosted-embedded",
     apiBase: sim.baseUrl,
     apiVersion: "2023-01-05",
@@ -103,6 +104,24 @@ describe("Persona provider", () => {
       expect(result.decidedAt !== null, raw).toBe(decision);
       expect(result.version, raw).toBeGreaterThan(0);
     }
+  });
+
+  it("counts `completed` as approved, dated by completed-at, only with PERSONA_COMPLETED_IS_APPROVED", async () => {
+    const waiting = createPersonaProvider(settings());
+    const approving = createPersonaProvider(settings({ completedIsApproved: true }));
+    const { sessionId } = (await waiting.createSession({ identityId: IDENTITY }, "completed-1")).result;
+    sim.setStatus(sessionId, "completed", { emit: false });
+    expect(await waiting.fetchResult(sessionId)).toMatchObject({ status: "completed", decidedAt: null });
+    const approved = await approving.fetchResult(sessionId);
+    expect(approved).toMatchObject({ rawStatus: "completed", status: "approved" });
+    const inquiry = (await (
+      await fetch(`${sim.baseUrl}/inquiries/${sessionId}`, {
+        headers: { authorization: "Bearer persona_sandbox_unit" },
+      })
+    ).json()) as { data: { attributes: { "completed-at": string } } };
+    expect(approved.decidedAt).toBe(Date.parse(inquiry.data.attributes["completed-at"]));
+    sim.setStatus(sessionId, "declined", { emit: false });
+    expect((await approving.fetchResult(sessionId)).status).toBe("declined");
   });
 
   it("offers a one-time link, a session token, or both, per PERSONA_INQUIRY_TYPE, resuming expired inquiries", async () => {

@@ -7,6 +7,8 @@ export interface PersonaSettings {
   webhookSecrets: readonly string[];
   /** Record results of inquiries the gateway did not create (your app starts Persona's flow itself). */
   acceptUnknownInquiries: boolean;
+  /** A `completed` inquiry counts as approved (templates without a decision workflow). */
+  completedIsApproved: boolean;
   inquiryType: "hosted" | "embedded" | "hosted-embedded";
   apiBase: string;
   apiVersion: string;
