@@ -70,9 +70,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       `${options.service} answered ${response.status}${summarize(parsed)}`,
       retryable,
       response.status,
-      retryAfterMs(response.headers.get("retry-after")),
+      retryAfterMs(waitHeader(response)),
     );
   };
+}
+
+/** Retry-After; on a 429 without one, `ratelimit-reset` (seconds until the window resets, as Persona sends). */
+function waitHeader(response: Response): string | null {
+  const retryAfter = response.headers.get("retry-after");
+  if (retryAfter !== null || response.status !== 429) return retryAfter;
+  return response.headers.get("ratelimit-reset");
 }
 
 async function readCapped(response: Response, maxBytes: number, service: string): Promise<string> {

@@ -153,6 +153,13 @@ describe("Persona provider", () => {
       retryable: true,
       retryAfterMs: 7000,
     });
+    // Persona's own 429 names the wait in `ratelimit-reset` (seconds until its minute window ends).
+    sim.failNext(1, 429);
+    const limited = await provider.fetchResult("inq_any").catch((error: unknown) => error);
+    expect(limited).toMatchObject({ retryable: true, status: 429 });
+    const { retryAfterMs } = limited as { retryAfterMs?: number };
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(60_000);
     await expect(provider.fetchResult("inq_doesnotexist00000000000")).rejects.toMatchObject({
       retryable: false,
       status: 404,
