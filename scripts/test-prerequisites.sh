@@ -35,14 +35,14 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_up && [ -d /etc/postgresql ]; t
 fi
 if command -v pg_isready >/dev/null 2>&1 && pg_up && [ "$(id -u)" = "0" ] && command -v runuser >/dev/null 2>&1; then
   # Trust local TCP connections and make the `test` database, where the machine is not set up that way.
-  if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc "select 1" >/dev/null 2>&1; then
+  if ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "select 1" >/dev/null 2>&1; then
     hba=$(runuser -u postgres -- psql -Atc "show hba_file" 2>/dev/null)
     if [ -n "$hba" ] && ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
       sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
       runuser -u postgres -- psql -Atc "select pg_reload_conf()" >/dev/null 2>&1
     fi
   fi
-  if ! psql -h 127.0.0.1 -U postgres -d test -Atc "select 1" >/dev/null 2>&1; then
+  if ! psql -w -h 127.0.0.1 -U postgres -d test -Atc "select 1" >/dev/null 2>&1; then
     runuser -u postgres -- createdb test >/dev/null 2>&1 || true
   fi
 fi

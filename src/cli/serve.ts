@@ -20,7 +20,9 @@ export async function serve(config: Config): Promise<void> {
   }
   if (!gateway.providerStatuses.some((p) => p.enabled)) {
     logger.warn(
-      "no identity-verification provider is configured: /{provider}/validate still gates logins, nothing else runs",
+      config.ORY_WEBHOOK_SECRET
+        ? "no identity-verification provider is configured: /{provider}/validate still gates logins, nothing else runs"
+        : "no identity-verification provider is configured",
     );
   }
   if (!config.ORY_WEBHOOK_SECRET) {
