@@ -185,6 +185,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       backoff,
       reconcileAfterMs: config.RECONCILE_AFTER_SECONDS * 1000,
       reconcileIntervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000,
+      doneRetentionMs: config.DONE_JOB_RETENTION_SECONDS * 1000,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     },
     runtime,

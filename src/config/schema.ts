@@ -157,6 +157,9 @@ export const configSchema = z.object({
   RECONCILE_MAX_AGE_SECONDS: int(30 * 24 * 3600, 0).describe(
     "Verifications opened longer ago than this are no longer re-read (callbacks still apply); 0 = no limit. Keeps inquiries that stay `completed` or in review for good from being re-read every hour forever.",
   ),
+  DONE_JOB_RETENTION_SECONDS: int(7 * 24 * 3600, 0).describe(
+    "Processed inbox and outbox rows (callback bodies, initiation requests with names and email addresses) are deleted this long after they finished, checked every `RECONCILE_INTERVAL_SECONDS`; 0 keeps them. Dead letters stay until replayed. A provider retry of an event deleted by then is taken in again and re-read, which changes nothing.",
+  ),
   SHUTDOWN_TIMEOUT_MS: int(10000, 1).describe(
     "Grace period to finish claimed work on SIGTERM before releasing it.",
   ),

@@ -32,6 +32,8 @@ export interface Queue<T extends QueueTable> {
   release(workerId: string): Promise<number>;
   stats(now: number): Promise<QueueStats>;
   listDead(limit: number): Promise<RowOf<T>[]>;
+  /** Deletes up to `limit` done rows that finished before `doneBefore` (retention); answers how many. */
+  prune(doneBefore: number, limit: number): Promise<number>;
 }
 
 export function createQueue<T extends QueueTable>(
@@ -166,6 +168,22 @@ export function createQueue<T extends QueueTable>(
           stats.oldestAgeMs = Math.max(stats.oldestAgeMs, now - Number(row.oldest));
       }
       return stats;
+    },
+    async prune(doneBefore, limit) {
+      const result = await q
+        .deleteFrom(name)
+        .where(
+          "id",
+          "in",
+          q
+            .selectFrom(name)
+            .select("id")
+            .where("state", "=", "done")
+            .where("done_at", "<", doneBefore)
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
     async listDead(limit) {
       return (await q

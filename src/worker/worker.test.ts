@@ -49,6 +49,7 @@ function settings(overrides: Partial<WorkerSettings> = {}): WorkerSettings {
     backoff: { baseMs: 100, maxMs: 1_000 },
     reconcileAfterMs: 3_600_000,
     reconcileIntervalMs: 3_600_000,
+    doneRetentionMs: 0,
     shutdownTimeoutMs: 2_000,
     ...overrides,
   };
@@ -518,6 +519,43 @@ describeEachDatabase("worker", (kind) => {
       runtime.advance(10_000);
       await Promise.all([w.runOnce(), w.runOnce()]);
       expect(ages).toHaveLength(3);
+    });
+
+    it("with it, deletes done rows past their retention and keeps pending, dead and recent ones", async () => {
+      const runtime = manualRuntime();
+      const day = 86_400_000;
+      const w = worker(
+        {
+          inbox: async (row) => {
+            if (row.dedupe_key === "poison")
+              throw new UpstreamError("persona", "Persona answered 404", false, 404);
+          },
+        },
+        { runtime, settings: { reconcileIntervalMs: 1_000, doneRetentionMs: 7 * day } },
+      );
+      const keys = async () =>
+        (await store.db.selectFrom("inbox").select(["dedupe_key", "state"]).orderBy("id").execute()).map(
+          (r) => `${r.dedupe_key}:${r.state}`,
+        );
+      for (const key of ["old-1", "old-2", "poison"])
+        await store.addInboxEvent(inboxEvent(key), runtime.clock.now());
+      await w.runOnce();
+      runtime.advance(6 * day);
+      await store.addInboxEvent(inboxEvent("recent"), runtime.clock.now());
+      await w.runOnce();
+      runtime.advance(day + 1);
+      await store.addInboxEvent(inboxEvent("waiting"), runtime.clock.now() + day);
+      await store.enqueue(sync("id-1"), runtime.clock.now() + day);
+      expect(await keys()).toEqual([
+        "old-1:done",
+        "old-2:done",
+        "poison:dead",
+        "recent:done",
+        "waiting:pending",
+      ]);
+      await w.runOnce();
+      expect(await keys()).toEqual(["poison:dead", "recent:done", "waiting:pending"]);
+      expect(await store.outbox.stats(runtime.clock.now())).toMatchObject({ pending: 1 });
     });
 
     it("its queued re-reads are drained in the same round", async () => {

@@ -16,8 +16,13 @@ export interface WorkerSettings {
   backoff: BackoffPolicy;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** How long done rows are kept (their payloads carry personal data); 0 keeps them. */
+  doneRetentionMs: number;
   shutdownTimeoutMs: number;
 }
+
+/** Rows deleted per statement, so a large backlog never holds the write lock for long. */
+const PRUNE_BATCH = 500;
 
 export interface WorkerHandlers {
   inbox(row: InboxRow): Promise<unknown>;
@@ -127,6 +132,22 @@ export function createWorker(
     );
   }
 
+  /** Deletes done rows past retention, a batch at a time, at most ten batches a round per queue. */
+  async function prune(doneBefore: number) {
+    for (const [queueName, queue] of [
+      ["inbox", store.inbox],
+      ["outbox", store.outbox],
+    ] as const) {
+      let deleted = 0;
+      for (let batch = 0; batch < 10 && !stopping; batch++) {
+        const n = await queue.prune(doneBefore, PRUNE_BATCH);
+        deleted += n;
+        if (n < PRUNE_BATCH) break;
+      }
+      if (deleted > 0) logger.info({ queue: queueName, deleted }, "deleted done jobs past their retention");
+    }
+  }
+
   async function round(): Promise<number> {
     let done = 0;
     const now = runtime.clock.now();
@@ -134,6 +155,7 @@ export function createWorker(
       lastReconcile = now;
       const queued = await handlers.reconcile(settings.reconcileAfterMs);
       if (queued > 0) logger.info({ queued }, "reconciler queued stale verifications for a provider re-read");
+      if (settings.doneRetentionMs > 0) await prune(now - settings.doneRetentionMs);
     }
     done += await drain("inbox", store.inbox, handlers.inbox);
     done += await drain("outbox", store.outbox, handlers.outbox);
