@@ -251,6 +251,30 @@ describeEachDatabase("worker", (kind) => {
       expect((await store.outbox.stats(runtime.clock.now())).pending).toBe(0);
     });
 
+    it("retries a refused key (401/403) with backoff instead of dead-lettering it, up to the attempt limit", async () => {
+      const runtime = manualRuntime();
+      const w = worker(
+        {
+          outbox: async () => {
+            throw new UpstreamError("kratos", "Kratos answered 401", false, 401);
+          },
+        },
+        { runtime, settings: { maxAttempts: 3 } },
+      );
+      await store.enqueue(sync("id-1"), T0);
+      for (const attempts of [1, 2]) {
+        await w.runOnce();
+        expect(await outboxRow()).toMatchObject({
+          state: "pending",
+          attempts,
+          last_error: "Kratos answered 401",
+        });
+        runtime.advance(60_000);
+      }
+      await w.runOnce();
+      expect(await outboxRow()).toMatchObject({ state: "dead", attempts: 3 });
+    });
+
     it("dead-letters a non-retryable upstream failure at once", async () => {
       const runtime = manualRuntime();
       let calls = 0;

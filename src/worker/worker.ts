@@ -21,6 +21,14 @@ export interface WorkerSettings {
   shutdownTimeoutMs: number;
 }
 
+/**
+ * A 401/403 means the gateway's own key was refused (rotated or revoked), not that the job is wrong: retried
+ * with backoff like an outage, so work resumes once the key is fixed instead of every job dying at once.
+ */
+function isCredentialRefusal(error: UpstreamError): boolean {
+  return error.status === 401 || error.status === 403;
+}
+
 /** Rows deleted per statement, so a large backlog never holds the write lock for long. */
 const PRUNE_BATCH = 500;
 
@@ -109,7 +117,7 @@ export function createWorker(
           }
         } catch (error) {
           const message = describeError(error);
-          const permanent = error instanceof UpstreamError && !error.retryable;
+          const permanent = error instanceof UpstreamError && !error.retryable && !isCredentialRefusal(error);
           if (permanent || row.attempts >= settings.maxAttempts) {
             await queue.kill(row.id, id, message, runtime.clock.now());
             metrics.jobs.inc({ queue: queueName, kind, outcome: "dead" });
