@@ -285,6 +285,10 @@ describe("kratos-hooks.yaml", () => {
   const flows = record(record(config.selfservice, "selfservice").flows, "selfservice.flows");
   const registrationAfter = record(record(flows.registration, "registration").after, "registration.after");
   const loginAfter = record(record(flows.login, "login").after, "login.after");
+  const recoveryAfter = record(record(flows.recovery, "recovery").after, "recovery.after");
+  const recoveryHooks = list(recoveryAfter.hooks, "recovery.after.hooks").map((hook, i) =>
+    record(hook, `recovery.after.hooks[${i}]`),
+  );
 
   function hooksOf(after: JsonObject, method: string, where: string): JsonObject[] {
     const hooks = list(record(after[method], `${where}.${method}`).hooks, `${where}.${method}.hooks`);
@@ -302,6 +306,7 @@ describe("kratos-hooks.yaml", () => {
   const allWebhooks: JsonObject[] = [
     ...REGISTRATION_METHODS.flatMap((m) => hooksOf(registrationAfter, m, "registration.after")),
     ...LOGIN_METHODS.flatMap((m) => hooksOf(loginAfter, m, "login.after")),
+    ...recoveryHooks,
   ].filter((hook) => hook.hook === "web_hook");
 
   it("has no global after.hooks lists (they silently do not run next to method-scoped hooks)", () => {
@@ -336,6 +341,15 @@ describe("kratos-hooks.yaml", () => {
     expect(config.method).toBe("POST");
     expect(config.response).toEqual({ parse: true });
     expect(config).not.toHaveProperty("can_interrupt");
+  });
+
+  it("recovery.after: the same validate web_hook, since recovery signs users in without login hooks", () => {
+    const login = hooksOf(loginAfter, "password", "login.after").find((h) =>
+      isWebhookTo(h, "/persona/validate"),
+    );
+    const validate = recoveryHooks.filter((hook) => isWebhookTo(hook, "/persona/validate"));
+    expect(validate).toHaveLength(1);
+    expect(validate[0]).toEqual(login);
   });
 
   it("authenticates every web_hook with the X-Webhook-Secret header", () => {
@@ -405,6 +419,14 @@ describe("kratos-hooks.yaml", () => {
         expect(ok, ajv.errorsText(registrationMethod.errors)).toBe(true);
       },
     );
+
+    it("recovery.after.hooks match selfServiceWebHook", () => {
+      const hooks = list(
+        record(record(renderedFlows.recovery, "recovery").after, "after").hooks,
+        "recovery.after.hooks",
+      );
+      for (const hook of hooks) expect(webHook(hook), ajv.errorsText(webHook.errors)).toBe(true);
+    });
 
     it.each(LOGIN_METHODS)("login.after.%s matches its login method definition", (method) => {
       // The vendored revision has no `passkey` key yet; newer Kratos maps it like password/webauthn.

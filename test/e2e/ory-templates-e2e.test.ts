@@ -12,6 +12,7 @@ import {
   type JsonObject,
   loginCtx,
   NIL_UUID,
+  recoveryCtx,
   registrationCtx,
 } from "../support/kratos-context.js";
 import { expectedBlockBody } from "../support/kratos-messages.js";
@@ -69,6 +70,12 @@ function registered(h: Harness, identity: FakeIdentity, triggerId?: string) {
 function loggedIn(h: Harness, identity: FakeIdentity, sessionId: string) {
   const ctx = loginCtx(ctxIdentity(identity), { id: sessionId });
   expect(ctx.identity).not.toHaveProperty("metadata_admin");
+  return deliver(h, "/persona/validate", validateTemplate, ctx);
+}
+
+function recovered(h: Harness, identity: FakeIdentity) {
+  const ctx = recoveryCtx(ctxIdentity(identity));
+  expect(ctx).not.toHaveProperty("session");
   return deliver(h, "/persona/validate", validateTemplate, ctx);
 }
 
@@ -204,6 +211,11 @@ describeEachDatabase("deploy/ory templates against the running gateway", (kind) 
       expect(blocked.answer.json).toEqual(expectedBlockBody("declined"));
       // The decline also ended the sessions the identity already had.
       expect(h.kratos.sessionRevocations.map((r) => r.identityId)).toEqual([identity.id]);
+      // And account recovery, which signs in without login hooks, is refused the same way.
+      const recovery = await recovered(h, synced);
+      expect(recovery.body).toEqual({ kratos_identity_id: identity.id });
+      expect(recovery.answer.status).toBe(403);
+      expect(recovery.answer.json).toEqual(expectedBlockBody("declined"));
     });
   });
 });

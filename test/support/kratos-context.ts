@@ -205,7 +205,7 @@ function flowObject(kind: "registration" | "login", options: FlowOptions): JsonO
   return base;
 }
 
-function requestParts(kind: "registration" | "login", flowId: string) {
+function requestParts(kind: "registration" | "login" | "recovery", flowId: string) {
   return {
     request_headers: {
       Accept: ["application/json"],
@@ -234,6 +234,28 @@ export function registrationCtx(identity: IdentityInput, options: FlowOptions = 
     ...requestParts("registration", String(flow.id)),
     identity: kratosIdentity(identity, options.prePersist ?? false),
   };
+}
+
+/**
+ * The ctx of a recovery.after web_hook (WebHook.ExecutePostRecoveryHook): the flow, the request and the
+ * recovered identity; no session. Current Kratos runs it before the recovery session is stored.
+ */
+export function recoveryCtx(identity: IdentityInput, options: { flowId?: string } = {}): KratosWebhookCtx {
+  const id = options.flowId ?? DEFAULT_FLOW_ID;
+  const kratos = kratosIdentity(identity);
+  const flow: JsonObject = {
+    id,
+    type: "browser",
+    expires_at: EXPIRES_AT,
+    issued_at: CREATED_AT,
+    request_url: `${PUBLIC_URL}/self-service/recovery/browser`,
+    return_to: `${UI_URL}/`,
+    active: "code",
+    ui: { action: `${PUBLIC_URL}/self-service/recovery?flow=${id}`, method: "POST", nodes: [] },
+    state: "passed_challenge",
+    recovered_identity_id: kratos.id,
+  };
+  return { flow, ...requestParts("recovery", id), identity: kratos };
 }
 
 /** The ctx of a login.after web_hook: identity plus the (declassified, not yet persisted) session. */
