@@ -211,6 +211,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       webhookBodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
       callbackBodyLimit: config.CALLBACK_BODY_LIMIT_BYTES,
       corsOrigins: config.CORS_ORIGINS,
+      startRateLimitPerMinute: config.START_RATE_LIMIT_PER_MINUTE,
       trustProxy: config.TRUST_PROXY,
       metricsToken: config.METRICS_TOKEN,
       publicUrl,

@@ -7,6 +7,7 @@ import type { Initiation } from "../domain/initiation.js";
 import type { LoginGate } from "../domain/login-gate.js";
 import type { KratosPublic } from "../identity/kratos-public.js";
 import type { Metrics } from "../lib/metrics.js";
+import { createRateLimiter } from "../lib/rate-limit.js";
 import type { Clock } from "../lib/runtime.js";
 import { PROVIDER_NAMES, type ProviderName, type ProviderStatus } from "../providers/provider.js";
 import type { Store } from "../store/index.js";
@@ -39,6 +40,7 @@ export interface AppDeps {
     webhookBodyLimit: number;
     callbackBodyLimit: number;
     corsOrigins: readonly string[];
+    startRateLimitPerMinute: number;
     trustProxy: readonly string[];
     metricsToken: string | undefined;
     publicUrl: string;
@@ -142,6 +144,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     corsOrigins: settings.corsOrigins,
     initiation: deps.initiation,
     kratosPublic: deps.kratosPublic,
+    limiter: createRateLimiter({ perMinute: settings.startRateLimitPerMinute, clock: deps.clock }),
   });
   if (deps.verify) await registerVerify(app, { ...deps.verify, metrics: deps.metrics });
   return app;

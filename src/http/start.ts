@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Initiation } from "../domain/initiation.js";
 import type { KratosPublic } from "../identity/kratos-public.js";
 import { AppError } from "../lib/errors.js";
+import type { RateLimiter } from "../lib/rate-limit.js";
 import type { ProviderName } from "../providers/provider.js";
 
 export interface StartDeps {
@@ -11,6 +12,8 @@ export interface StartDeps {
   corsOrigins: readonly string[];
   initiation: Initiation;
   kratosPublic: KratosPublic;
+  /** Per identity: each call costs up to three provider API calls, against an account-wide rate limit. */
+  limiter: RateLimiter;
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -43,6 +46,14 @@ export async function registerStart(app: FastifyInstance, deps: StartDeps) {
             "unauthorized",
             "Sign in first: no valid Ory session (cookie or X-Session-Token)",
           );
+        const allowance = deps.limiter.take(who.identityId);
+        if (!allowance.allowed) {
+          reply.header("retry-after", String(allowance.retryAfterSeconds));
+          throw new AppError(
+            "rate_limited",
+            `Too many start requests for this identity; try again in ${allowance.retryAfterSeconds} s`,
+          );
+        }
         const traits = who.traits;
         const name = (traits.name && typeof traits.name === "object" ? traits.name : {}) as Record<
           string,

@@ -6,6 +6,7 @@ export type ErrorCode =
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "rate_limited"
   | "not_configured"
   | "store_unavailable"
   | "upstream_unavailable"

@@ -371,6 +371,20 @@ describeEachDatabase("GET /persona/start", (kind) => {
     expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
   });
 
+  it("limits each identity's start requests (429 with Retry-After), not other identities'", async () => {
+    const h = await harness({ START_RATE_LIMIT_PER_MINUTE: "2" });
+    const user = signIn(h);
+    const other = signIn(h, { email: "grace@example.com" });
+    for (let i = 0; i < 2; i++) expect((await start(h, asApp(user), { json: true })).status).toBe(200);
+    const calls = apiCalls(h).length;
+    const limited = await start(h, asApp(user), { json: true });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("30");
+    expect(limited.json).toMatchObject({ error: "rate_limited", message: expect.stringContaining("30 s") });
+    expect(apiCalls(h)).toHaveLength(calls);
+    expect((await start(h, asApp(other), { json: true })).status).toBe(200);
+  });
+
   it("answers 503 with Retry-After while Persona cannot create the inquiry, and works on the next try", async () => {
     const h = await harness();
     const user = signIn(h);
