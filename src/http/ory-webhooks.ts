@@ -11,7 +11,7 @@ import { createSecretCheck } from "./secret-header.js";
 
 const optionalText = z.string().max(512).nullish();
 
-const initiateBody = z.object({
+export const initiateBody = z.object({
   kratos_identity_id: identityId,
   email: optionalText,
   first_name: optionalText,
