@@ -10,9 +10,18 @@ export function parseInput<S extends z.ZodType>(
 ): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({
+  throw inputError(parsed.error, what, describe);
+}
+
+/** The 400 for a failed parse: every wrong field, by its path. */
+export function inputError(
+  error: z.ZodError,
+  what = "body",
+  describe: (fields: string) => string = (fields) => `Invalid ${what}: ${fields}`,
+): AppError {
+  const details = error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.join(".") : what,
     message: issue.message,
   }));
-  throw new AppError("invalid_request", describe(details.map((d) => d.field).join(", ")), details);
+  return new AppError("invalid_request", describe(details.map((d) => d.field).join(", ")), details);
 }

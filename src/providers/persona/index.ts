@@ -2,7 +2,7 @@
 import { AppError } from "../../lib/errors.js";
 import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
 import { type SignatureScheme, verifySignature } from "../../lib/webhook-signature.js";
-import { parseCallbackBody } from "../callback-body.js";
+import { callbackBodyError, parseJsonBody } from "../callback-body.js";
 import {
   type IdvProvider,
   missingSettings,
@@ -19,7 +19,17 @@ import {
   STATUS_TIMESTAMP,
   UNKNOWN_STATUS,
 } from "./constants.js";
-import { type InquiryDocument, inquiryDocument, type PersonaSettings, webhookEvent } from "./schemas.js";
+import {
+  type InquiryDocument,
+  inquiryDocument,
+  type PersonaSettings,
+  webhookEnvelope,
+  webhookEvent,
+} from "./schemas.js";
+
+const WHAT = "a Persona webhook event";
+const ignoredEvent = (eventName: string) =>
+  ({ kind: "ignored", eventName, reason: "not an inquiry event" }) as const;
 
 export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: FetchLike) {
   const http = createHttpClient({ service: "Persona API", timeoutMs: settings.timeoutMs, fetch: fetchImpl });
@@ -117,10 +127,19 @@ export function createPersonaProvider(settings: PersonaSettings, fetchImpl?: Fet
     },
 
     parseCallback(body) {
-      const { id, name, subject } = parseCallbackBody(body, webhookEvent, "a Persona webhook event");
-      if (subject?.type !== "inquiry")
-        return { kind: "ignored", eventName: name, reason: "not an inquiry event" };
-      return { kind: "event", dedupeKey: id, eventName: name, sessionId: subject.id };
+      const json = parseJsonBody(body);
+      const event = webhookEvent.safeParse(json);
+      if (!event.success) {
+        // Not our shape: an event we do not act on is still acknowledged; an inquiry event is a 400.
+        const name = webhookEnvelope.safeParse(json).data?.data.attributes.name;
+        if (name !== undefined && !name.startsWith("inquiry.")) return ignoredEvent(name);
+        throw callbackBodyError(event.error, WHAT);
+      }
+      const { id, attributes } = event.data.data;
+      const subject = attributes.payload.data;
+      if (!attributes.name.startsWith("inquiry.") || subject.type !== "inquiry")
+        return ignoredEvent(attributes.name);
+      return { kind: "event", dedupeKey: id, eventName: attributes.name, sessionId: subject.id };
     },
 
     describe(record) {

@@ -68,31 +68,31 @@ export const inquiryDocument = z.object({
 });
 export type InquiryDocument = z.infer<typeof inquiryDocument>;
 
-const eventSubject = z.object({
+const eventId = z.string().regex(/^evt_[A-Za-z0-9]+$/, "must be a Persona event id (evt_…)");
+const eventName = z.string().min(1).max(200);
+
+/** A webhook event: `data.attributes.name` and `data.attributes.payload.data` (any key inflection). */
+export const webhookEvent = z.object({
   data: z.object({
-    type: z.string().min(1),
-    id: z.string().min(1).max(200),
+    type: z.literal("event"),
+    id: eventId,
+    attributes: z.object({
+      name: eventName,
+      payload: z.object({
+        data: z.object({
+          type: z.string().min(1),
+          id: z.string().min(1).max(200),
+        }),
+      }),
+    }),
   }),
 });
-const SUBJECT_PATH = ["data", "attributes", "payload"];
 
 /**
- * A webhook event: `data.attributes.name`, and for `inquiry.*` events `data.attributes.payload.data` (any key
- * inflection). Other events' payloads are not read, so an unfamiliar shape there is still acknowledged.
+ * Just the event's id and name: an event that fails `webhookEvent` but is no `inquiry.*` event is acknowledged
+ * and ignored (its payload is never read), not refused. A second schema, not a transform of the first: zod
+ * transforms measured ~30 MB more RSS under callback load (bench/README.md).
  */
-export const webhookEvent = z
-  .object({
-    data: z.object({
-      type: z.literal("event"),
-      id: z.string().regex(/^evt_[A-Za-z0-9]+$/, "must be a Persona event id (evt_…)"),
-      attributes: z.object({ name: z.string().min(1).max(200), payload: z.unknown() }),
-    }),
-  })
-  .transform(({ data: { id, attributes } }, ctx) => {
-    if (!attributes.name.startsWith("inquiry.")) return { id, name: attributes.name, subject: null };
-    const subject = eventSubject.safeParse(attributes.payload);
-    if (subject.success) return { id, name: attributes.name, subject: subject.data.data };
-    for (const issue of subject.error.issues)
-      ctx.addIssue({ code: "custom", message: issue.message, path: [...SUBJECT_PATH, ...issue.path] });
-    return z.NEVER;
-  });
+export const webhookEnvelope = z.object({
+  data: z.object({ type: z.literal("event"), id: eventId, attributes: z.object({ name: eventName }) }),
+});
