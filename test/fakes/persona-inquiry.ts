@@ -170,6 +170,8 @@ export function redact(inquiry: SimInquiry, nowMs: number): void {
 }
 
 const ref = (type: string, id: string | null) => ({ data: id === null ? null : { type, id } });
+/** A template link the inquiry does not use: `{data: {}}`, as Persona's own example writes it. */
+const templateRef = (type: string, id: string | null) => ({ data: id === null ? {} : { type, id } });
 
 /** The JSON:API resource exactly as GET /inquiries/{id} returns it under `data` (kebab-case). */
 export function inquiryResource(inquiry: SimInquiry): Record<string, unknown> {
@@ -201,9 +203,12 @@ export function inquiryResource(inquiry: SimInquiry): Record<string, unknown> {
     },
     relationships: {
       account: ref("account", inquiry.accountId),
-      template: ref("template", attr === "template-id" ? inquiry.templateId : null),
-      "inquiry-template": ref("inquiry-template", attr === "inquiry-template-id" ? inquiry.templateId : null),
-      "inquiry-template-version": ref(
+      template: templateRef("template", attr === "template-id" ? inquiry.templateId : null),
+      "inquiry-template": templateRef(
+        "inquiry-template",
+        attr === "inquiry-template-id" ? inquiry.templateId : null,
+      ),
+      "inquiry-template-version": templateRef(
         "inquiry-template-version",
         attr === "inquiry-template-version-id" ? inquiry.templateId : null,
       ),

@@ -171,13 +171,21 @@ function templateAttribute(templateId: string) {
 
 /** Whether the inquiry was created from `templateId` (a template, a legacy template or a template version). */
 function fromTemplate(document: InquiryDocument, templateId: string): boolean {
-  const relationships = document.data.relationships;
-  return [
-    relationships?.["inquiry-template"],
-    relationships?.["inquiry-template-version"],
-    relationships?.template,
-  ].some((relation) => relation?.data?.id === templateId);
+  const links = document.data.relationships;
+  return ["inquiry-template", "inquiry-template-version", "template"].some(
+    (link) => relatedId(links, link) === templateId,
+  );
 }
+
+/** The id of a JSON:API to-one relationship (`{data: {type, id}}`), if there is one. */
+function relatedId(relationships: unknown, name: string): string | undefined {
+  const link = isRecord(relationships) ? relationships[name] : undefined;
+  const data = isRecord(link) ? link.data : undefined;
+  return isRecord(data) && typeof data.id === "string" ? data.id : undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The inquiry as a ProviderResult. Its reference id names the identity only when the inquiry comes from the

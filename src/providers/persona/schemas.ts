@@ -18,12 +18,6 @@ export interface PersonaSettings {
 
 const timestamp = z.string().nullish();
 
-/** A JSON:API to-one relationship: `{data: {type, id}}`, or `{data: null}` when unset. */
-const relation = z
-  .object({ data: z.object({ id: z.string() }).passthrough().nullish() })
-  .passthrough()
-  .nullish();
-
 /** An inquiry resource as GET /inquiries/{id} answers it (kebab-case inflection, which we request). */
 export const inquiryResource = z.object({
   type: z.literal("inquiry"),
@@ -43,15 +37,11 @@ export const inquiryResource = z.object({
       "redacted-at": timestamp,
     })
     .passthrough(),
-  /** Which template the inquiry was created from (one of the three, depending on the template's kind). */
-  relationships: z
-    .object({
-      "inquiry-template": relation,
-      "inquiry-template-version": relation,
-      template: relation,
-    })
-    .passthrough()
-    .nullish(),
+  /**
+   * Which template the inquiry was created from, among other links. Read defensively (relatedId in index.ts):
+   * Persona writes an unset link as `{data: {}}` or `{data: null}`, and an answer must never fail on them.
+   */
+  relationships: z.unknown(),
 });
 export type InquiryResource = z.infer<typeof inquiryResource>;
 
