@@ -155,7 +155,7 @@ export const configSchema = z.object({
     "How often the reconciler runs. One verification is re-read at most once per `RECONCILE_AFTER_SECONDS`.",
   ),
   RECONCILE_MAX_AGE_SECONDS: int(30 * 24 * 3600, 0).describe(
-    "Verifications opened longer ago than this are no longer re-read (callbacks still apply); 0 = no limit. Keeps inquiries that stay `completed` or in review for good from being re-read every hour forever.",
+    "A verification on which nothing has changed for this long is no longer re-read (callbacks still apply, and any change makes it eligible again); 0 = no limit. Keeps inquiries that stay `completed` or in review for good from being re-read every hour forever.",
   ),
   DONE_JOB_RETENTION_SECONDS: int(7 * 24 * 3600, 0).describe(
     "Processed inbox and outbox rows (callback bodies, initiation requests with names and email addresses) are deleted this long after they finished, checked every `RECONCILE_INTERVAL_SECONDS`; 0 keeps them. Dead letters stay until replayed. A provider retry of an event deleted by then is taken in again and re-read, which changes nothing.",

@@ -59,13 +59,14 @@ export function createEventProcessing(deps: DomainDeps, results: ResultRecorder)
 
     /**
      * Queues a provider re-read of every verification stuck in a non-final state for longer than `ageMs`,
-     * unless it was opened more than `maxAgeMs` ago (0: no limit): a template without a decision workflow
+     * unless nothing has changed on it for `maxAgeMs` (0: no limit): a template without a decision workflow
      * leaves inquiries `completed` for good, and re-reading them forever would spend the provider's rate limit.
+     * Re-reads do not count as changes; a user coming back (a resumed session, a new result) does.
      */
     async reconcile(ageMs: number, maxAgeMs = 0, limit = 100): Promise<number> {
       const now = runtime.clock.now();
-      const openedSince = maxAgeMs > 0 ? now - maxAgeMs : 0;
-      const stale = await store.verifications.listStale(OPEN_STATUSES, now - ageMs, openedSince, limit);
+      const changedSince = maxAgeMs > 0 ? now - maxAgeMs : 0;
+      const stale = await store.verifications.listStale(OPEN_STATUSES, now - ageMs, changedSince, limit);
       let queued = 0;
       for (const row of stale) {
         if (!row.session_id || !providerOf(row.provider)) continue;

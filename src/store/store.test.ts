@@ -167,19 +167,21 @@ describeEachDatabase("store contract", (kind) => {
         expect((await store.verifications.findById("v1"))?.status).toBe("approved");
       });
 
-      it("lists stale open verifications for the reconciler, none opened before the given time", async () => {
-        for (const [id, opened] of [
-          ["old", T0],
-          ["recent", T0 + 100],
-        ] as const) {
-          await store.verifications.open({ ...base, id, identityId: `id-${id}`, now: opened });
-          await store.verifications.update(id, { session_id: `inq_${id}`, status: "completed" }, opened);
-        }
-        const ids = async (openedSince: number) =>
-          (await store.verifications.listStale(["completed"], T0 + 1000, openedSince, 10)).map((v) => v.id);
-        expect(await ids(0)).toEqual(["old", "recent"]);
-        expect(await ids(T0 + 50)).toEqual(["recent"]);
-        expect(await ids(T0 + 101)).toEqual([]);
+      it("lists stale open verifications for the reconciler, none unchanged since before the given time", async () => {
+        // "old" was opened first but changed last (a user coming back): the last change counts, not the opening.
+        await store.verifications.open({ ...base, id: "old", identityId: "id-old", now: T0 });
+        await store.verifications.open({ ...base, id: "recent", identityId: "id-recent", now: T0 + 10 });
+        await store.verifications.update(
+          "recent",
+          { session_id: "inq_recent", status: "completed" },
+          T0 + 100,
+        );
+        await store.verifications.update("old", { session_id: "inq_old", status: "completed" }, T0 + 200);
+        const ids = async (changedSince: number) =>
+          (await store.verifications.listStale(["completed"], T0 + 1000, changedSince, 10)).map((v) => v.id);
+        expect(await ids(0)).toEqual(["recent", "old"]);
+        expect(await ids(T0 + 150)).toEqual(["old"]);
+        expect(await ids(T0 + 201)).toEqual([]);
       });
 
       it("creates exactly one verification when the same registration arrives several times at once", async () => {

@@ -89,14 +89,16 @@ export function createVerificationRepository(db: Kysely<Database>) {
         .where("id", "=", id)
         .execute();
     },
-    /** Open verifications whose provider owes an outcome, not touched or re-read for `olderThan`. */
-    /** Verifications in `statuses`, opened at or after `openedSince`, untouched and unreconciled since `olderThan`. */
-    listStale: (statuses: readonly string[], olderThan: number, openedSince: number, limit: number) =>
+    /**
+     * Verifications in `statuses` whose provider owes an outcome: last changed before `olderThan` but not
+     * before `changedSince`, and not re-read since `olderThan`.
+     */
+    listStale: (statuses: readonly string[], olderThan: number, changedSince: number, limit: number) =>
       base()
         .where("status", "in", statuses)
         .where("session_id", "is not", null)
         .where("updated_at", "<", olderThan)
-        .where("created_at", ">=", openedSince)
+        .where("updated_at", ">=", changedSince)
         .where((eb) => eb.or([eb("reconciled_at", "is", null), eb("reconciled_at", "<", olderThan)]))
         .orderBy("updated_at")
         .limit(limit)
