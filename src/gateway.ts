@@ -80,6 +80,7 @@ export function openConfiguredStore(
           ),
     poolSize: config.DATABASE_POOL_SIZE,
     gateCacheSize: config.LOGIN_GATE_CACHE_SIZE,
+    gateQueryTimeoutMs: config.LOGIN_GATE_TIMEOUT_MS,
     ...(config.DATABASE_SCHEMA ? { pgSchema: config.DATABASE_SCHEMA } : {}),
     onPoolError: (error) =>
       logger.warn({ err: error.message }, "database connection lost; reconnecting on next use"),

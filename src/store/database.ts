@@ -174,8 +174,11 @@ function openPostgres(url: string, options: DatabaseOptions): OpenDatabase {
     connectionString: url,
     max: options.poolSize,
     connectionTimeoutMillis: 5000,
-    // TCP keep-alive: a connection whose server vanished (no FIN, e.g. a failed-over host) is found and dropped.
+    // TCP keep-alive probes after 10 s idle (the OS default is 2 h): an idle connection whose server vanished
+    // without a FIN (a failed-over host) is found dead and replaced. A query waiting on it is bounded by
+    // timeouts instead (the login gate's LOGIN_GATE_TIMEOUT_MS).
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   // Idle clients die when PostgreSQL restarts; the pool replaces them on the next query.

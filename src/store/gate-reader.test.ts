@@ -85,6 +85,19 @@ describeEachDatabase("gate reader", (kind) => {
     },
   );
 
+  it.runIf(kind === "postgres")(
+    "gives up a read that hangs (a locked table) after its query timeout, and reads again afterwards",
+    async () => {
+      const timed = openTestStore(db, { gateQueryTimeoutMs: 200 });
+      others.push(timed);
+      await store.db.transaction().execute(async (tx) => {
+        await sql`lock table identity_status in access exclusive mode`.execute(tx);
+        await expect(timed.readGate("id-1")).rejects.toThrow(/timeout/i);
+      });
+      expect(await timed.readGate("id-1")).toBeUndefined();
+    },
+  );
+
   it("sees another replica's (or the CLI's) commits from the next event-loop turn on", async () => {
     const other = openTestStore(db);
     others.push(other);

@@ -16,6 +16,11 @@ export interface GateReaderHandle {
 export interface GateReaderOptions {
   /** SQLite: statuses kept in memory (0 = read the database on every login). PostgreSQL keeps none. */
   cacheSize?: number;
+  /**
+   * PostgreSQL: pg's query_timeout for the read. The pool closes a client whose query failed, so a connection
+   * hung on a vanished server is given up, not kept checked out (the login gate stops waiting on its own).
+   */
+  queryTimeoutMs?: number | undefined;
 }
 
 const QUERY = "select status from identity_status where identity_id = ";
@@ -29,6 +34,7 @@ export function createGateReader(open: OpenDatabase, options: GateReaderOptions 
         name: "idv_gate_status",
         text: `${QUERY}$1`,
         values: [identityId],
+        ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
       });
       return result.rows[0]?.status;
     },

@@ -108,12 +108,17 @@ export interface Store extends Repositories {
 export interface StoreOptions extends DatabaseOptions {
   /** SQLite: identity statuses the login gate keeps in memory (see gate-reader.ts); 0 or unset: none. */
   gateCacheSize?: number;
+  /** PostgreSQL: the login gate's read is abandoned after this long, and its connection closed (not reused). */
+  gateQueryTimeoutMs?: number;
 }
 
 export function openStore(options: StoreOptions): Store {
   const open: OpenDatabase = openDatabase(options);
   const { db, dialect } = open;
-  const gateReader = createGateReader(open, { cacheSize: options.gateCacheSize ?? 0 });
+  const gateReader = createGateReader(open, {
+    cacheSize: options.gateCacheSize ?? 0,
+    queryTimeoutMs: options.gateQueryTimeoutMs,
+  });
   const repositories = createRepositories(db, dialect, gateReader.forget);
   return {
     ...repositories,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { describe, inject } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import { openStore, type Store, type StoreOptions } from "../../src/store/index.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -64,7 +64,7 @@ export function describeEachDatabase(name: string, body: (kind: DatabaseKind) =>
 const DEFAULTS = loadConfig({});
 
 /** A store on a test database, as one gateway replica would open it. */
-export function openTestStore(db: TestDatabase): Store {
+export function openTestStore(db: TestDatabase, overrides: Partial<StoreOptions> = {}): Store {
   return openStore({
     databaseUrl: db.env.DATABASE_URL,
     sqlitePath: db.env.SQLITE_PATH ?? ":memory:",
@@ -73,5 +73,6 @@ export function openTestStore(db: TestDatabase): Store {
     poolSize: 4,
     gateCacheSize: DEFAULTS.LOGIN_GATE_CACHE_SIZE,
     ...(db.pgSchema ? { pgSchema: db.pgSchema } : {}),
+    ...overrides,
   });
 }
