@@ -123,6 +123,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Retention deletes done rows by age (worker housekeeping): without it every pass scans all done rows.
+    "0003_queue_done_index": {
+      async up(db: Kysely<unknown>) {
+        for (const table of ["inbox", "outbox"] as const) {
+          await db.schema.createIndex(`${table}_done`).on(table).columns(["state", "done_at"]).execute();
+        }
+      },
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import {
 } from "../../test/support/databases.js";
 import { DECISION_STATUSES as DECISIONS } from "../domain/status.js";
 
-const ALL_MIGRATIONS = ["0001_initial", "0002_verification_details"];
+const ALL_MIGRATIONS = ["0001_initial", "0002_verification_details", "0003_queue_done_index"];
 
 import type { OutboxRow, Store } from "./index.js";
 

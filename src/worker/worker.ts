@@ -31,6 +31,8 @@ function isCredentialRefusal(error: UpstreamError): boolean {
 
 /** Rows deleted per statement, so a large backlog never holds the write lock for long. */
 const PRUNE_BATCH = 500;
+/** Wall time one housekeeping pass may spend deleting. */
+const PRUNE_BUDGET_MS = 2_000;
 
 export interface WorkerHandlers {
   inbox(row: InboxRow): Promise<unknown>;
@@ -140,17 +142,21 @@ export function createWorker(
     );
   }
 
-  /** Deletes done rows past retention, a batch at a time, at most ten batches a round per queue. */
+  /**
+   * Deletes done rows past retention, a batch at a time (short write locks), until none is left or the pass
+   * has run PRUNE_BUDGET_MS: a backlog is worked off over the next passes, and the queues are never held up.
+   */
   async function prune(doneBefore: number) {
+    const deadline = Date.now() + PRUNE_BUDGET_MS;
     for (const [queueName, queue] of [
       ["inbox", store.inbox],
       ["outbox", store.outbox],
     ] as const) {
       let deleted = 0;
-      for (let batch = 0; batch < 10 && !stopping; batch++) {
+      while (!stopping) {
         const n = await queue.prune(doneBefore, PRUNE_BATCH);
         deleted += n;
-        if (n < PRUNE_BATCH) break;
+        if (n < PRUNE_BATCH || Date.now() >= deadline) break;
       }
       if (deleted > 0) logger.info({ queue: queueName, deleted }, "deleted done jobs past their retention");
     }
