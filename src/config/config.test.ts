@@ -130,6 +130,15 @@ describe("loadConfig", () => {
   it("rejects a block message id inside Kratos' own catalogue", () => {
     expect(() => loadConfig({ LOGIN_BLOCK_MESSAGE_ID: "4000001" })).toThrow(/LOGIN_BLOCK_MESSAGE_ID/);
   });
+
+  it("rejects the same id for the block and the store-unavailable messages (UIs translate by id)", () => {
+    expect(() => loadConfig({ LOGIN_UNAVAILABLE_MESSAGE_ID: "9000001" })).toThrow(
+      /LOGIN_UNAVAILABLE_MESSAGE_ID: must differ from LOGIN_BLOCK_MESSAGE_ID/,
+    );
+    expect(loadConfig({ LOGIN_UNAVAILABLE_MESSAGE_ID: "9000003" }).LOGIN_UNAVAILABLE_MESSAGE_ID).toBe(
+      9000003,
+    );
+  });
 });
 
 describe("README configuration reference", () => {

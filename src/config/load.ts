@@ -22,9 +22,18 @@ export function loadConfig(env: RawEnv = process.env): Config {
     );
   }
   const config = parsed.data;
-  const problems = productionProblems(config);
+  const problems = [...settingConflicts(config), ...productionProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Settings that are each valid but contradict one another. */
+function settingConflicts(config: Config): string[] {
+  const problems: string[] = [];
+  // UIs translate Kratos messages by id: a shared id would show the outage text as a failed verification.
+  if (config.LOGIN_UNAVAILABLE_MESSAGE_ID === config.LOGIN_BLOCK_MESSAGE_ID)
+    problems.push("LOGIN_UNAVAILABLE_MESSAGE_ID: must differ from LOGIN_BLOCK_MESSAGE_ID");
+  return problems;
 }
 
 function productionProblems(config: Config): string[] {

@@ -267,7 +267,7 @@ export const configSchema = z.object({
     "Body limit of the verification routes (→ 413), as Mozilla's verifier (10 KiB).",
   ),
   START_RATE_LIMIT_PER_MINUTE: int(10).describe(
-    "`GET /{provider}/start` calls allowed per identity and minute (token bucket, bursts up to the same number; → 429 with Retry-After). Each call can make up to three provider API calls, and providers limit the whole account (Persona: 300 a minute). `0`: no limit.",
+    "`GET /{provider}/start` calls allowed per identity and minute, in each gateway process (token bucket, bursts up to the same number; → 429 with Retry-After). One call can make up to four provider API calls, and providers limit the whole account (Persona: 300 a minute). `0`: no limit.",
   ),
   VERIFY_RATE_LIMIT_PER_MINUTE: int(6000).describe(
     "Verification requests allowed per client IP and minute (token bucket, bursts up to the same number; → 429): the route is public and each request costs signature checks. `0`: no limit (benchmarks). The client IP honours TRUST_PROXY.",

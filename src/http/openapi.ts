@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { callbackBody as jumioCallback } from "../providers/jumio/schemas.js";
 import { webhookEvent as onfidoEvent } from "../providers/onfido/schemas.js";
-import { webhookEvent as personaEvent } from "../providers/persona/schemas.js";
+import { webhookEnvelope as personaEnvelope } from "../providers/persona/schemas.js";
 import { PROVIDER_NAMES, type ProviderName } from "../providers/provider.js";
 import {
   allowAnswer,
@@ -51,7 +51,8 @@ const RETRY_AFTER = { "Retry-After": "Seconds to wait before trying again." };
 
 const CALLBACK_BODIES: Record<ProviderName, { schema: z.ZodType; signature: string }> = {
   persona: {
-    schema: personaEvent,
+    // Any event is taken (and ignored unless it is an inquiry.* event, which also needs payload.data {type, id}).
+    schema: personaEnvelope,
     signature:
       "`Persona-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' + raw body)>` (space-separated pairs while rotating).",
   },
@@ -309,7 +310,13 @@ export function openApiDocument(options: { version: string; verify: boolean }): 
           name: "X-Webhook-Secret",
           description: "ORY_WEBHOOK_SECRET",
         },
-        orySessionCookie: { type: "apiKey", in: "cookie", name: "ory_kratos_session" },
+        orySessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "ory_kratos_session",
+          description:
+            "Kratos' session cookie (on Ory Network `ory_session_<project slug>`); any cookie is passed on to whoami.",
+        },
         orySessionToken: { type: "apiKey", in: "header", name: "X-Session-Token" },
       },
     },

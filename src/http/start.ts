@@ -33,6 +33,8 @@ export async function registerStart(app: FastifyInstance, deps: StartDeps) {
         credentials: true,
         methods: ["GET"],
         allowedHeaders: ["Accept", "X-Session-Token"],
+        // So that an app on another origin can read how long to wait after a 429 or 503.
+        exposedHeaders: ["Retry-After"],
       });
     }
     for (const provider of deps.providers) {

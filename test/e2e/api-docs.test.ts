@@ -99,7 +99,7 @@ describe("GET /docs", () => {
       headers: personaSigned(event),
     });
     expect(ignored.json).toMatchObject({ outcome: "ignored" });
-    conforms("POST", "/persona/callback", ignored);
+    conforms("POST", "/persona/callback", ignored, JSON.parse(event));
     conforms(
       "POST",
       "/persona/callback",
