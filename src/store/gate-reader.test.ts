@@ -85,7 +85,9 @@ describeEachDatabase("gate reader", (kind) => {
     },
   );
 
-  it.runIf(kind === "postgres")(
+  // SQLite reads are synchronous on the writer's connection: nothing can hang there, and no query timeout applies.
+  if (kind === "sqlite") console.warn("gate reader [sqlite]: no query timeout to check (synchronous reads)");
+  it.skipIf(kind === "sqlite")(
     "gives up a read that hangs (a locked table) after its query timeout, and reads again afterwards",
     async () => {
       const timed = openTestStore(db, { gateQueryTimeoutMs: 200 });
