@@ -1,38 +1,7 @@
 // The one schema for every setting: env var name, type, default and description (the README reference is generated from it).
 import { z } from "zod";
 import { STATUSES } from "../domain/status.js";
-
-const bool = (def: boolean) =>
-  z
-    .enum(["true", "false", "1", "0", "yes", "no"])
-    .default(def ? "true" : "false")
-    .transform((v) => v === "true" || v === "1" || v === "yes");
-
-const list = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .transform((v) =>
-      v
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    );
-
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
-
-/** A Kratos UI message id of our own: outside Kratos' catalogue, so UIs show our text rather than theirs. */
-const messageId = (def: number) =>
-  int(def, 1).refine(
-    (v) => v < 1000000 || v > 5000003,
-    "must lie outside Kratos' message catalogue (1000000-5000003)",
-  );
-
-// `host` or `host:port`, lower-case: how BrowserID names issuers and how the issuer fetcher matches hosts.
-const HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/;
-const hostList = (def = "") =>
-  list(def).pipe(z.array(z.string().regex(HOST, "entries must be lower-case host or host:port names")));
-const url = () => z.url({ protocol: /^https?$/ });
+import { bool, HOST, hostList, int, list, messageId, url } from "./fields.js";
 
 /** What the login gate can see: a normalized status, or none at all. */
 export const NORMALIZED_STATUSES = ["unverified", ...STATUSES] as const;
