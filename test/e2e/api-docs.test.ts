@@ -1,15 +1,12 @@
 // GET /docs: the OpenAPI document, and every real answer of the gateway held against it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hmacHex } from "../../src/lib/webhook-signature.js";
 import { createOpenApiValidator, type OpenApiValidator } from "../fakes/openapi-validator.js";
+import { signPersona } from "../fakes/persona-webhooks.js";
 import { type Harness, type HttpAnswer, PERSONA_SECRET, startHarness } from "../support/harness.js";
 
 function personaSigned(body: string) {
-  const t = Math.floor(Date.now() / 1000);
-  return {
-    "persona-signature": `t=${t},v1=${hmacHex(PERSONA_SECRET, `${t}.${body}`)}`,
-    "content-type": "application/json",
-  };
+  const signature = signPersona(body, Math.floor(Date.now() / 1000), [PERSONA_SECRET]);
+  return { "persona-signature": signature, "content-type": "application/json" };
 }
 
 describe("GET /docs", () => {

@@ -1,13 +1,14 @@
 // Bad input on every route gets a clear error and stores nothing; good-but-unusual input is acknowledged correctly.
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { hmacHex } from "../../src/lib/webhook-signature.js";
+import { signPersona } from "../fakes/persona-webhooks.js";
 import { describeEachDatabase } from "../support/databases.js";
 import { type Harness, ORY_SECRET, PERSONA_SECRET, startHarness } from "../support/harness.js";
 
 function signed(body: string, opts: { t?: number; secret?: string } = {}) {
   const t = opts.t ?? Math.floor(Date.now() / 1000);
   return {
-    "persona-signature": `t=${t},v1=${hmacHex(opts.secret ?? PERSONA_SECRET, `${t}.${body}`)}`,
+    "persona-signature": signPersona(body, t, [opts.secret ?? PERSONA_SECRET]),
     "content-type": "application/json",
   };
 }
