@@ -1,4 +1,6 @@
 // JWS compact parsing for BrowserID: strict base64url, `cert~assertion` with exactly one certificate.
+
+import { isPlainObject } from "../lib/json.js";
 import { fail } from "./errors.js";
 
 export interface ParsedJws {
@@ -37,10 +39,6 @@ export function decodeBase64url(segment: string): Buffer | undefined {
     if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
   }
   return Buffer.from(segment, "base64url");
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function decodeJson(segment: string, name: "header" | "payload"): Record<string, unknown> {

@@ -1,5 +1,6 @@
 // BrowserID public keys → node:crypto KeyObjects, with key hygiene and a bounded cache of parsed keys.
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { isPlainObject } from "../lib/json.js";
 import { bigintToBytes, bytesToBigint, dsaPublicKeyDer } from "./der.js";
 import { DSA_GROUPS, type DsaGroup } from "./dsa-groups.js";
 import { fail } from "./errors.js";
@@ -76,10 +77,6 @@ function dsaKey(p: bigint, q: bigint, g: bigint, y: bigint): VerificationKey {
     group,
     qBytes: bigintToBytes(group.q, group.componentBytes),
   };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function cacheKey(key: Record<string, unknown>): string | undefined {

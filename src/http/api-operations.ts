@@ -44,6 +44,8 @@ export type Operations = Record<string, Record<string, Operation>>;
 
 const error = (description: string): Answer => ({ description, schema: errorAnswer });
 const RETRY_AFTER = { "Retry-After": "Seconds to wait before trying again." };
+/** An error answer that says when to try again (429, 503). */
+const retryLater = (description: string): Answer => ({ ...error(description), headers: RETRY_AFTER });
 
 const CALLBACK_BODIES: Record<ProviderName, { schema: z.ZodType; signature: string }> = {
   persona: {
@@ -88,10 +90,7 @@ function providerOperations(provider: ProviderName): Operations {
           400: error("A field is missing or wrong (named in details)."),
           401: error("Wrong or missing X-Webhook-Secret."),
           413: error("Body too large."),
-          503: {
-            ...error("ORY_WEBHOOK_SECRET is not set, or the database is unavailable."),
-            headers: RETRY_AFTER,
-          },
+          503: retryLater("ORY_WEBHOOK_SECRET is not set, or the database is unavailable."),
         },
       },
     },
@@ -112,11 +111,8 @@ function providerOperations(provider: ProviderName): Operations {
           409: error(
             "Browser form: nothing to start (already decided), or the provider offers an SDK token only.",
           ),
-          429: {
-            ...error("Too many calls for this identity (START_RATE_LIMIT_PER_MINUTE)."),
-            headers: RETRY_AFTER,
-          },
-          503: { ...error("The provider or Kratos is unavailable."), headers: RETRY_AFTER },
+          429: retryLater("Too many calls for this identity (START_RATE_LIMIT_PER_MINUTE)."),
+          503: retryLater("The provider or Kratos is unavailable."),
         },
       },
     },
@@ -134,10 +130,7 @@ function providerOperations(provider: ProviderName): Operations {
           400: error("Not valid JSON, or a field the gateway needs is missing (named in details)."),
           401: error("Signature missing, malformed, stale or wrong: nothing stored."),
           413: error("Body too large."),
-          503: {
-            ...error("Provider not configured, or the database is unavailable: retry."),
-            headers: RETRY_AFTER,
-          },
+          503: retryLater("Provider not configured, or the database is unavailable: retry."),
         },
       },
     },

@@ -2,6 +2,7 @@
 // and the API test holds every real answer against that document.
 import { z } from "zod";
 import { STATUSES } from "../domain/status.js";
+import { ERROR_CODES } from "../lib/errors.js";
 import { PROVIDER_NAMES } from "../providers/provider.js";
 
 const provider = z.enum(PROVIDER_NAMES);
@@ -9,19 +10,7 @@ const status = z.enum(STATUSES).describe("Normalized verification status (README
 
 export const errorAnswer = z
   .object({
-    error: z.enum([
-      "invalid_request",
-      "unauthorized",
-      "not_found",
-      "conflict",
-      "payload_too_large",
-      "unsupported_media_type",
-      "rate_limited",
-      "not_configured",
-      "store_unavailable",
-      "upstream_unavailable",
-      "internal",
-    ]),
+    error: z.enum(ERROR_CODES),
     message: z.string().describe("What was wrong, in words."),
     details: z
       .array(z.object({ field: z.string(), message: z.string() }))

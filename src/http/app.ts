@@ -1,5 +1,4 @@
 // createApp: the Fastify app with every face wired explicitly from its dependencies.
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -17,16 +16,12 @@ import { registerCallbacks } from "./callbacks.js";
 import { errorHandler } from "./errors.js";
 import { registerHealth } from "./health.js";
 import { createLoginGateRoute } from "./login-gate-route.js";
-import { openApiDocument, registerDocs } from "./openapi.js";
+import { registerDocs } from "./openapi.js";
 import { registerOryWebhooks } from "./ory-webhooks.js";
 import { registerStart } from "./start.js";
 import { registerVerify } from "./verify.js";
 import type { VerifyRouteDeps } from "./verify-answer.js";
 import { createVerifyFastPath } from "./verify-fast-path.js";
-
-const PACKAGE_VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 
 /** Idle keep-alive connections live this long (Fastify's default for servers it creates itself). */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
@@ -153,6 +148,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter: createRateLimiter({ perMinute: settings.startRateLimitPerMinute, clock: deps.clock }),
   });
   if (deps.verify) await registerVerify(app, { ...deps.verify, metrics: deps.metrics });
-  registerDocs(app, openApiDocument({ version: PACKAGE_VERSION, verify: deps.verify !== undefined }));
+  registerDocs(app, { verify: deps.verify !== undefined });
   return app;
 }

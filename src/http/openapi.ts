@@ -1,4 +1,5 @@
 // GET /docs: the OpenAPI 3.1 document of every route (api-operations.ts), its schemas rendered from zod.
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { gatewayOperations, type Operation, type Operations } from "./api-operations.js";
@@ -99,7 +100,16 @@ function renderDocument(operations: Operations, version: string): Json {
   };
 }
 
-export function registerDocs(app: FastifyInstance, document: Json) {
-  const body = JSON.stringify(document);
-  app.get("/docs", async (_request, reply) => reply.type("application/json").send(body));
+/** GET /docs. The document is built on the first request (~10 ms of schema rendering), not at start-up. */
+export function registerDocs(app: FastifyInstance, options: { verify: boolean }) {
+  let body: string | undefined;
+  app.get("/docs", async (_request, reply) => {
+    body ??= JSON.stringify(openApiDocument({ version: packageVersion(), verify: options.verify }));
+    return reply.type("application/json").send(body);
+  });
+}
+
+function packageVersion(): string {
+  const manifest = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(manifest) as { version: string }).version;
 }

@@ -1,16 +1,18 @@
 // Typed errors with stable codes; src/http/errors.ts is the one place that maps them to HTTP.
-export type ErrorCode =
-  | "invalid_request"
-  | "unauthorized"
-  | "not_found"
-  | "conflict"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited"
-  | "not_configured"
-  | "store_unavailable"
-  | "upstream_unavailable"
-  | "internal";
+export const ERROR_CODES = [
+  "invalid_request",
+  "unauthorized",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "rate_limited",
+  "not_configured",
+  "store_unavailable",
+  "upstream_unavailable",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
   constructor(

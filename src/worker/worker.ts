@@ -147,7 +147,7 @@ export function createWorker(
    * has run PRUNE_BUDGET_MS: a backlog is worked off over the next passes, and the queues are never held up.
    */
   async function prune(doneBefore: number) {
-    const deadline = Date.now() + PRUNE_BUDGET_MS;
+    const deadline = runtime.clock.now() + PRUNE_BUDGET_MS;
     for (const [queueName, queue] of [
       ["inbox", store.inbox],
       ["outbox", store.outbox],
@@ -156,7 +156,7 @@ export function createWorker(
       while (!stopping) {
         const n = await queue.prune(doneBefore, PRUNE_BATCH);
         deleted += n;
-        if (n < PRUNE_BATCH || Date.now() >= deadline) break;
+        if (n < PRUNE_BATCH || runtime.clock.now() >= deadline) break;
       }
       if (deleted > 0) logger.info({ queue: queueName, deleted }, "deleted done jobs past their retention");
     }

@@ -1,6 +1,7 @@
 // Persona provider: inquiries created with the Kratos identity as reference id, results re-read from the API.
 import { AppError } from "../../lib/errors.js";
 import { createHttpClient, type FetchLike } from "../../lib/http-client.js";
+import { isPlainObject } from "../../lib/json.js";
 import { type SignatureScheme, verifySignature } from "../../lib/webhook-signature.js";
 import { callbackBodyError, parseJsonBody } from "../callback-body.js";
 import {
@@ -179,13 +180,10 @@ function fromTemplate(document: InquiryDocument, templateId: string): boolean {
 
 /** The id of a JSON:API to-one relationship (`{data: {type, id}}`), if there is one. */
 function relatedId(relationships: unknown, name: string): string | undefined {
-  const link = isRecord(relationships) ? relationships[name] : undefined;
-  const data = isRecord(link) ? link.data : undefined;
-  return isRecord(data) && typeof data.id === "string" ? data.id : undefined;
+  const link = isPlainObject(relationships) ? relationships[name] : undefined;
+  const data = isPlainObject(link) ? link.data : undefined;
+  return isPlainObject(data) && typeof data.id === "string" ? data.id : undefined;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The inquiry as a ProviderResult. Its reference id names the identity only when the inquiry comes from the
